@@ -1,0 +1,141 @@
+/**
+ * The kernel ABI: where each region of WASM linear memory starts and what each slot means.
+ *
+ * This file is compiled by asc into the kernel and imported by the host (src/kernel/*), so the
+ * two sides can never disagree on a number. Keep it to plain integer constants: both
+ * AssemblyScript and TypeScript read it.
+ *
+ * Fixed regions live below 64 KiB; asc places its own static data at 64 KiB (--memoryBase) and the
+ * host writes the packed registry and fleet columns from DYNAMIC_BASE upward, growing memory
+ * as needed. The kernel never allocates.
+ */
+
+/** Bumped whenever a slot below changes meaning; checked by the host at start-up. */
+export const ABI_VERSION = 1;
+
+/** i32 slots: counts and the byte offsets of every column the host packed. */
+export const HEADER_BASE = 1024;
+/** f64 slots: registry config (thresholds) packed with the registry. */
+export const CONFIG_BASE = 2048;
+/** f64 slots: one routing request. */
+export const REQUEST_BASE = 4096;
+/** i32 slots: status and counts of the last routing call. */
+export const OUT_BASE = 6144;
+/** Result rows of the last routing call, RESULT_STRIDE bytes each, at most MAX_RESULTS. */
+export const RESULTS_BASE = 8192;
+/** i32 category indices of the fallback walk, at most MAX_DEPTH. */
+export const PATH_BASE = 16384;
+/** First byte the host may use for packed columns. */
+export const DYNAMIC_BASE = 131072;
+
+export const MAX_RESULTS = 16;
+export const MAX_DEPTH = 64;
+export const PRECISIONS = 3;
+
+// Header slots (i32 index into HEADER_BASE).
+export const H_ABI = 0;
+export const H_MODELS = 1;
+export const H_CATEGORIES = 2;
+export const H_BENCHMARKS = 3;
+export const H_GPUS = 4;
+export const H_NODES = 5;
+export const H_MODEL_PARAMS = 8; // f64[M]
+export const H_MODEL_CONTEXT = 9; // f64[M], NaN = unknown
+export const H_MODEL_MEMORY = 10; // f64[M*PRECISIONS], NaN = precision not offered
+export const H_MODEL_DEFAULT_PRECISION = 11; // i32[M]
+export const H_MODEL_FLAGS = 12; // u8[M], allow/deny bits written per request
+export const H_BENCH_SCORES = 13; // f64[M*B], NaN = no result
+export const H_BENCH_WEIGHTS = 14; // f64[B]
+export const H_CAT_PARENT = 15; // i32[C], -1 = root
+export const H_CAT_BENCH_OFF = 16; // i32[C+1]
+export const H_CAT_BENCH_IDX = 17; // i32[...], benchmark indices in catalog order
+export const H_CAT_MODEL_OFF = 18; // i32[C+1]
+export const H_CAT_MODEL_IDX = 19; // i32[nnz], models serving the category, ascending
+export const H_CAT_MODEL_BASE = 20; // f64[nnz]
+export const H_CAT_MODEL_CONF = 21; // f64[nnz]
+export const H_CAT_MODEL_BENCH = 22; // f64[nnz], written by init_registry
+export const H_SCRATCH_CAND = 23; // i32[M] category entry of each candidate
+export const H_SCRATCH_ORDER = 24; // i32[M] popped candidates still without a GPU, in rank order
+export const H_REJ_MODEL = 25; // i32[M]
+export const H_REJ_REASON = 26; // i32[M]
+export const H_REJ_LEVEL = 27; // i32[M]
+export const H_MODEL_STAMP = 28; // i32[M] request stamp: model already reported as rejected
+export const H_SCRATCH_TOTAL = 29; // f64[M] total score of each candidate
+export const H_SCRATCH_HEAP = 30; // i32[M] binary heap of candidate positions
+// Fleet columns (packed after the registry, replaced when the fleet view changes).
+export const H_GPU_NODE = 32; // i32[G]
+export const H_GPU_FREE = 33; // f64[G], NaN = unknown
+export const H_GPU_TEMP = 34; // f64[G], NaN = unknown
+export const H_GPU_UTIL = 35; // f64[G], NaN = unknown
+export const H_GPU_HEALTHY = 36; // i32[G], written by init_fleet
+export const H_GPU_SORTED = 37; // i32[G], GPUs by free desc, node id, gpu index
+export const H_GPU_RANK = 38; // i32[G], position of each GPU in H_GPU_SORTED
+export const H_NODE_TAKEN_AT = 39; // f64[N], snapshot time in ms since epoch
+export const H_NODE_GPU_OFF = 40; // i32[N+1]
+export const H_NODE_GPU_IDX = 41; // i32[...], each node's GPUs in H_GPU_SORTED order
+export const H_MODEL_NODE_OFF = 42; // i32[M+1]
+export const H_MODEL_NODE_IDX = 43; // i32[...], nodes that already serve the model
+export const HEADER_SLOTS = 48;
+
+// Config slots (f64 index into CONFIG_BASE).
+export const C_MAX_TEMPERATURE = 0;
+export const C_MAX_UTILIZATION = 1;
+
+// Request slots (f64 index into REQUEST_BASE). Absent limits are passed as +Inf / 0.
+export const R_CATEGORY = 0;
+export const R_MIN_CONTEXT = 1;
+export const R_MAX_MEMORY = 2;
+export const R_MAX_PARAMS = 3;
+export const R_MIN_SCORE = 4; // -Inf when absent
+export const R_PRECISION = 5; // -1 = each model's default
+export const R_USE_ALLOW = 6; // 1 = only models with FLAG_ALLOWED
+export const R_USE_DENY = 7; // 1 = skip models with FLAG_DENIED
+export const R_TOP_K = 8;
+export const R_NOW_MS = 9;
+export const R_STALE_AFTER_MS = 10;
+export const R_HEADROOM_MB = 11;
+
+// Per-model request flags (u8 at H_MODEL_FLAGS).
+export const FLAG_ALLOWED = 1;
+export const FLAG_DENIED = 2;
+
+// Output slots (i32 index into OUT_BASE).
+export const O_STATUS = 0;
+export const O_RESULTS = 1;
+export const O_PATH_LEN = 2;
+export const O_REJECTED = 3;
+export const O_RESOLVED = 4; // category index the results came from, -1 when none
+
+export const STATUS_OK = 0;
+export const STATUS_NO_MODEL = 1; // nothing satisfies the constraints (HTTP 422)
+export const STATUS_NO_GPU = 2; // models fit but no GPU can take them (HTTP 503)
+export const STATUS_BAD_REQUEST = 3; // category index out of range, registry not loaded
+
+// Result row: byte offsets inside one RESULT_STRIDE row.
+export const RESULT_STRIDE = 64;
+export const RS_MODEL = 0; // i32
+export const RS_GPU = 4; // i32, -1 = no placement (empty fleet)
+export const RS_PRECISION = 8; // i32
+export const RS_PLACEMENT_FLAGS = 12; // i32, PLACED_* bits
+export const RS_TOTAL = 16; // f64
+export const RS_BASE = 24; // f64
+export const RS_BENCHMARK = 32; // f64
+export const RS_CONFIDENCE = 40; // f64
+export const RS_MEMORY = 48; // f64, MiB the model needs at that precision
+
+export const PLACED_SERVING = 1; // the node already serves the model
+export const PLACED_STALE = 2; // last-resort tier: the node's snapshot is stale
+
+// Rejection reasons (bit flags, several may apply at once).
+export const REJECT_MEMORY = 1;
+export const REJECT_CONTEXT = 2;
+export const REJECT_PARAMS = 4;
+export const REJECT_NOT_ALLOWED = 8;
+export const REJECT_DENIED = 16;
+export const REJECT_MIN_SCORE = 32;
+export const REJECT_PRECISION = 64;
+export const REJECT_NO_GPU = 128;
+
+export const PRECISION_BF16 = 0;
+export const PRECISION_FP8 = 1;
+export const PRECISION_INT4 = 2;

@@ -1,0 +1,222 @@
+/**
+ * Registry and fleet → typed columns in the kernel's linear memory (the layout is in
+ * assembly/layout.ts). Called by WasmKernel once per registry version and once per fleet view,
+ * never per request. Sizes are planned first and memory grown once, because growing detaches
+ * every typed-array view taken before it.
+ */
+import * as L from "../../assembly/layout";
+import { PRECISIONS, type Registry } from "../registry/schema";
+import { Taxonomy } from "../registry/taxonomy";
+import { orderGpus } from "./fleet-order";
+import type { FleetNode } from "./types";
+
+type ColumnType = "i32" | "f64" | "u8";
+interface Column {
+  slot: number;
+  type: ColumnType;
+  length: number;
+  offset: number;
+}
+
+/** Lays columns out one after another from `start`, 8-byte aligned, and records each offset in the header. */
+class ColumnPlan {
+  private readonly columns: Column[] = [];
+  private cursor: number;
+
+  constructor(start: number) {
+    this.cursor = start;
+  }
+
+  add(slot: number, type: ColumnType, length: number): void {
+    const bytes = length * (type === "f64" ? 8 : type === "i32" ? 4 : 1);
+    this.columns.push({ slot, type, length, offset: this.cursor });
+    this.cursor += Math.ceil(Math.max(bytes, 8) / 8) * 8;
+  }
+
+  get end(): number {
+    return this.cursor;
+  }
+
+  /** Grows memory to fit, zeroes every column, writes the offsets into the header and returns typed views. */
+  commit(memory: WebAssembly.Memory): Columns {
+    const pages = Math.ceil(this.cursor / 65536) - memory.buffer.byteLength / 65536;
+    if (pages > 0) memory.grow(pages);
+    const header = new Int32Array(memory.buffer, L.HEADER_BASE, L.HEADER_SLOTS);
+    const views = new Map<number, Int32Array | Float64Array | Uint8Array>();
+    for (const c of this.columns) {
+      header[c.slot] = c.offset;
+      const view =
+        c.type === "f64" ? new Float64Array(memory.buffer, c.offset, c.length)
+        : c.type === "i32" ? new Int32Array(memory.buffer, c.offset, c.length)
+        : new Uint8Array(memory.buffer, c.offset, c.length);
+      view.fill(0);
+      views.set(c.slot, view);
+    }
+    return new Columns(views, header);
+  }
+}
+
+class Columns {
+  constructor(
+    private readonly views: Map<number, Int32Array | Float64Array | Uint8Array>,
+    readonly header: Int32Array,
+  ) {}
+  f64(slot: number): Float64Array {
+    return this.views.get(slot) as Float64Array;
+  }
+  i32(slot: number): Int32Array {
+    return this.views.get(slot) as Int32Array;
+  }
+}
+
+/** What the host keeps about a packed registry to translate requests and results. */
+export interface PackedRegistry {
+  registry: Registry;
+  taxonomy: Taxonomy;
+  modelIndex: Map<string, number>;
+  /** First free byte after the registry's columns; the fleet goes there. */
+  end: number;
+}
+
+/** Fills a CSR pair: offsets[i]..offsets[i+1] index into the flattened lists. */
+function writeCsr(offsets: Int32Array, indices: Int32Array, lists: number[][]): void {
+  let at = 0;
+  lists.forEach((list, i) => {
+    offsets[i] = at;
+    for (const v of list) indices[at++] = v;
+  });
+  offsets[lists.length] = at;
+}
+
+export function packRegistry(registry: Registry, memory: WebAssembly.Memory): PackedRegistry {
+  const taxonomy = new Taxonomy(registry.categories);
+  const models = registry.models;
+  const M = models.length;
+  const B = registry.benchmarks.length;
+  const C = registry.categories.length;
+  const modelIndex = new Map(models.map((m, i) => [m.id, i]));
+  const benchmarkIndex = new Map(registry.benchmarks.map((b, i) => [b.name, i]));
+  const catBenchmarks = registry.categories.map((c) =>
+    taxonomy.relevantBenchmarks(c.id).map((name) => benchmarkIndex.get(name) ?? -1).filter((i) => i >= 0).sort((a, b) => a - b),
+  );
+  const catModels = registry.categories.map((c) => models.flatMap((m, i) => (m.categories[c.id] ? [i] : [])));
+  const entries = catModels.reduce((n, list) => n + list.length, 0);
+
+  const plan = new ColumnPlan(L.DYNAMIC_BASE);
+  plan.add(L.H_MODEL_PARAMS, "f64", M);
+  plan.add(L.H_MODEL_CONTEXT, "f64", M);
+  plan.add(L.H_MODEL_MEMORY, "f64", M * L.PRECISIONS);
+  plan.add(L.H_MODEL_DEFAULT_PRECISION, "i32", M);
+  plan.add(L.H_MODEL_FLAGS, "u8", M);
+  plan.add(L.H_BENCH_SCORES, "f64", M * B);
+  plan.add(L.H_BENCH_WEIGHTS, "f64", B);
+  plan.add(L.H_CAT_PARENT, "i32", C);
+  plan.add(L.H_CAT_BENCH_OFF, "i32", C + 1);
+  plan.add(L.H_CAT_BENCH_IDX, "i32", catBenchmarks.reduce((n, l) => n + l.length, 0));
+  plan.add(L.H_CAT_MODEL_OFF, "i32", C + 1);
+  plan.add(L.H_CAT_MODEL_IDX, "i32", entries);
+  plan.add(L.H_CAT_MODEL_BASE, "f64", entries);
+  plan.add(L.H_CAT_MODEL_CONF, "f64", entries);
+  plan.add(L.H_CAT_MODEL_BENCH, "f64", entries);
+  for (const slot of [L.H_SCRATCH_CAND, L.H_SCRATCH_ORDER, L.H_SCRATCH_HEAP, L.H_REJ_MODEL, L.H_REJ_REASON, L.H_REJ_LEVEL, L.H_MODEL_STAMP]) {
+    plan.add(slot, "i32", M);
+  }
+  plan.add(L.H_SCRATCH_TOTAL, "f64", M);
+  const cols = plan.commit(memory);
+
+  const h = cols.header;
+  h[L.H_ABI] = L.ABI_VERSION;
+  h[L.H_MODELS] = M;
+  h[L.H_CATEGORIES] = C;
+  h[L.H_BENCHMARKS] = B;
+  h[L.H_GPUS] = 0;
+  h[L.H_NODES] = 0;
+  const config = new Float64Array(memory.buffer, L.CONFIG_BASE, 8);
+  config[L.C_MAX_TEMPERATURE] = registry.config.gpu.max_temperature_c;
+  config[L.C_MAX_UTILIZATION] = registry.config.gpu.max_utilization_pct;
+
+  const scores = cols.f64(L.H_BENCH_SCORES).fill(NaN);
+  models.forEach((m, i) => {
+    cols.f64(L.H_MODEL_PARAMS)[i] = m.params_b;
+    cols.f64(L.H_MODEL_CONTEXT)[i] = m.context_length ?? NaN;
+    PRECISIONS.forEach((p, k) => (cols.f64(L.H_MODEL_MEMORY)[i * L.PRECISIONS + k] = m.memory_mb[p] ?? NaN));
+    cols.i32(L.H_MODEL_DEFAULT_PRECISION)[i] = PRECISIONS.indexOf(m.default_precision);
+    for (const r of m.benchmarks) {
+      const b = benchmarkIndex.get(r.name);
+      if (b !== undefined) scores[i * B + b] = r.score;
+    }
+  });
+  registry.benchmarks.forEach((b, i) => (cols.f64(L.H_BENCH_WEIGHTS)[i] = b.weight));
+  registry.categories.forEach((c, i) => (cols.i32(L.H_CAT_PARENT)[i] = c.parent === null ? -1 : taxonomy.indexOf(c.parent)));
+  writeCsr(cols.i32(L.H_CAT_BENCH_OFF), cols.i32(L.H_CAT_BENCH_IDX), catBenchmarks);
+  writeCsr(cols.i32(L.H_CAT_MODEL_OFF), cols.i32(L.H_CAT_MODEL_IDX), catModels);
+  let e = 0;
+  registry.categories.forEach((c, ci) => {
+    for (const m of catModels[ci]!) {
+      const score = models[m]!.categories[c.id]!;
+      cols.f64(L.H_CAT_MODEL_BASE)[e] = score.base_score;
+      cols.f64(L.H_CAT_MODEL_CONF)[e] = score.confidence;
+      e++;
+    }
+  });
+  return { registry, taxonomy, modelIndex, end: plan.end };
+}
+
+/** What the host keeps about a packed fleet to turn GPU indices back into names. */
+export interface PackedFleet {
+  nodes: readonly FleetNode[];
+  /** gpus[g] = [node position, position of the GPU in node.gpus] */
+  gpus: Array<[number, number]>;
+}
+
+export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, memory: WebAssembly.Memory): PackedFleet {
+  const M = packed.registry.models.length;
+  const N = nodes.length;
+  const gpus: Array<[number, number]> = [];
+  nodes.forEach((node, n) => node.gpus.forEach((_, j) => gpus.push([n, j])));
+  const G = gpus.length;
+  const gpuId = new Map<string, number>();
+  gpus.forEach(([n, j], g) => gpuId.set(`${n}/${j}`, g));
+  const sorted = orderGpus(nodes).map((o) => gpuId.get(`${o.nodeIndex}/${o.node.gpus.indexOf(o.gpu)}`)!);
+  const rank = new Int32Array(G);
+  sorted.forEach((g, r) => (rank[g] = r));
+  const nodeGpus: number[][] = nodes.map(() => []);
+  for (const g of sorted) nodeGpus[gpus[g]![0]]!.push(g);
+  const modelNodes: number[][] = Array.from({ length: M }, () => []);
+  nodes.forEach((node, n) => {
+    for (const id of new Set(node.models)) {
+      const m = packed.modelIndex.get(id);
+      if (m !== undefined) modelNodes[m]!.push(n);
+    }
+  });
+
+  const plan = new ColumnPlan(packed.end);
+  plan.add(L.H_GPU_NODE, "i32", G);
+  plan.add(L.H_GPU_FREE, "f64", G);
+  plan.add(L.H_GPU_TEMP, "f64", G);
+  plan.add(L.H_GPU_UTIL, "f64", G);
+  plan.add(L.H_GPU_HEALTHY, "i32", G);
+  plan.add(L.H_GPU_SORTED, "i32", G);
+  plan.add(L.H_GPU_RANK, "i32", G);
+  plan.add(L.H_NODE_TAKEN_AT, "f64", N);
+  plan.add(L.H_NODE_GPU_OFF, "i32", N + 1);
+  plan.add(L.H_NODE_GPU_IDX, "i32", G);
+  plan.add(L.H_MODEL_NODE_OFF, "i32", M + 1);
+  plan.add(L.H_MODEL_NODE_IDX, "i32", modelNodes.reduce((n, l) => n + l.length, 0));
+  const cols = plan.commit(memory);
+  cols.header[L.H_GPUS] = G;
+  cols.header[L.H_NODES] = N;
+  gpus.forEach(([n, j], g) => {
+    const gpu = nodes[n]!.gpus[j]!;
+    cols.i32(L.H_GPU_NODE)[g] = n;
+    cols.f64(L.H_GPU_FREE)[g] = gpu.memory_free_mb ?? NaN;
+    cols.f64(L.H_GPU_TEMP)[g] = gpu.temperature_c ?? NaN;
+    cols.f64(L.H_GPU_UTIL)[g] = gpu.utilization_pct ?? NaN;
+  });
+  cols.i32(L.H_GPU_SORTED).set(sorted);
+  cols.i32(L.H_GPU_RANK).set(rank);
+  nodes.forEach((node, n) => (cols.f64(L.H_NODE_TAKEN_AT)[n] = node.taken_at_ms));
+  writeCsr(cols.i32(L.H_NODE_GPU_OFF), cols.i32(L.H_NODE_GPU_IDX), nodeGpus);
+  writeCsr(cols.i32(L.H_MODEL_NODE_OFF), cols.i32(L.H_MODEL_NODE_IDX), modelNodes);
+  return { nodes, gpus };
+}
