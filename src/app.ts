@@ -1,0 +1,53 @@
+/**
+ * Builds the Hono app: the routers of each feature, the one error handler and the 404.
+ * src/index.ts calls createApp once per isolate with the compiled kernel module.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./env";
+import { Problem } from "./errors";
+import { registryRoutes } from "./registry/routes";
+import { EMPTY_FLEET, RoutingContext, type FleetSource } from "./routing/context";
+import { routingRoutes } from "./routing/routes";
+import { healthRoutes } from "./health";
+
+export interface AppOptions {
+  kernelModule: WebAssembly.Module;
+  fleetSource?: FleetSource;
+}
+
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const context = new RoutingContext({ kernelModule: options.kernelModule, fleetSource: options.fleetSource ?? EMPTY_FLEET });
+  const app = new OpenAPIHono<AppEnv>();
+  app.route("/", healthRoutes());
+  app.route("/", registryRoutes(context));
+  app.route("/", routingRoutes(context));
+
+  app.notFound((c) =>
+    new Problem({
+      status: 404,
+      title: "Not found",
+      detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+      errors: [{ path: "path", message: "unknown endpoint" }],
+    }).toResponse(),
+  );
+  app.onError((error, c) => {
+    if (error instanceof Problem) return error.toResponse();
+    if (error instanceof HTTPException) return fromHttpException(error).toResponse();
+    // A bug, not bad input: log it whole, answer without internals.
+    console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, error);
+    return new Problem({ status: 500, title: "Internal error", detail: "the router failed; the error was logged" }).toResponse();
+  });
+  return app;
+}
+
+/** Hono's own 4xx (malformed JSON from the validator, mostly) in our problem shape. */
+function fromHttpException(error: HTTPException): Problem {
+  const malformed = /malformed json/i.test(error.message);
+  return new Problem({
+    status: error.status,
+    title: malformed ? "Invalid request" : error.message || "Request failed",
+    detail: malformed ? "the body is not valid JSON" : error.message,
+    errors: malformed ? [{ path: "body", message: "malformed JSON" }] : [],
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS) come
+ * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
+ */
+export interface Env {
+  ROUTER_KV: KVNamespace;
+  /** Bearer token for admin calls (PUT /v1/registry, experiments create/stop). Unset = admin calls refused. */
+  ADMIN_TOKEN?: string;
+  /** Comma-separated client keys; when set, client calls need `Authorization: Bearer <key>`. */
+  CLIENT_KEYS?: string;
+  /** How long an isolate trusts its cached registry/fleet before asking KV again, in ms. */
+  CACHE_TTL_MS?: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+}
+
+/** Parses a non-negative integer setting, falling back to `fallback` when absent or malformed. */
+export function intSetting(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  return Number.isInteger(value) && value >= 0 ? value : fallback;
+}

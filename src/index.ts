@@ -1,0 +1,12 @@
+/**
+ * Worker entry: the app and (later) the Durable Object classes. The kernel module is compiled
+ * by `npm run build:kernel`; instantiating it here checks its ABI when the isolate starts, so a
+ * stale build fails loudly at start-up instead of mid-request.
+ */
+import kernelModule from "../build/kernel.wasm";
+import { createApp } from "./app";
+import { WasmKernel } from "./kernel/wasm";
+
+new WasmKernel(kernelModule);
+
+export default createApp({ kernelModule });

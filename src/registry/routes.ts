@@ -1,0 +1,89 @@
+/** GET/PUT /v1/registry and GET /v1/categories. PUT validates with the same code as the `validate` CLI. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAdmin, requireClient } from "../auth";
+import { badRequest, conflict } from "../errors";
+import { pickProblems } from "../problem-schema";
+import type { RoutingContext } from "../routing/context";
+import { createRouter, jsonBody } from "../validate";
+import { CategorySchema, RegistrySchema } from "./schema";
+import { RegistryStore } from "./store";
+import { validateRegistry } from "./validation";
+
+/** Registries of 10,000+ models are several MiB; KV takes values up to 25 MiB. */
+const MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
+
+const RegistryInputSchema = RegistrySchema.extend({
+  version: z.number().int().min(1).optional().openapi({
+    description: "The version this edit was based on; a mismatch answers 409 instead of overwriting a newer registry",
+  }),
+}).openapi("RegistryInput");
+
+const RegistryReplacedSchema = z
+  .object({ version: z.number().int(), updated_at: z.string(), models: z.number().int(), categories: z.number().int() })
+  .openapi("RegistryReplaced");
+
+const CategoriesSchema = z
+  .object({ version: z.number().int(), categories: z.array(CategorySchema.extend({ benchmarks: z.array(z.string()) })) })
+  .openapi("Categories");
+
+const getRegistry = createRoute({
+  method: "get",
+  path: "/v1/registry",
+  tags: ["registry"],
+  summary: "The whole registry with its version",
+  middleware: [requireClient] as const,
+  responses: { 200: { description: "The live registry", content: { "application/json": { schema: RegistrySchema } } }, ...pickProblems(401) },
+});
+
+const putRegistry = createRoute({
+  method: "put",
+  path: "/v1/registry",
+  tags: ["registry"],
+  summary: "Replace the registry (admin): validated whole, swapped atomically, version bumped",
+  middleware: [requireAdmin, jsonBody(MAX_REGISTRY_BYTES)] as const,
+  request: { body: { required: true, content: { "application/json": { schema: RegistryInputSchema } } } },
+  responses: {
+    200: { description: "Stored and live", content: { "application/json": { schema: RegistryReplacedSchema } } },
+    ...pickProblems(400, 401, 403, 409, 413, 415),
+  },
+});
+
+const getCategories = createRoute({
+  method: "get",
+  path: "/v1/categories",
+  tags: ["registry"],
+  summary: "The taxonomy, with each category's relevant benchmarks resolved through inheritance",
+  middleware: [requireClient] as const,
+  responses: { 200: { description: "Categories", content: { "application/json": { schema: CategoriesSchema } } }, ...pickProblems(401) },
+});
+
+export function registryRoutes(context: RoutingContext) {
+  return createRouter()
+    .openapi(getRegistry, async (c) => {
+      const { registry } = await context.get(c.env, Date.now());
+      return c.json(registry, 200);
+    })
+    .openapi(getCategories, async (c) => {
+      const { registry, taxonomy } = await context.get(c.env, Date.now());
+      const categories = registry.categories.map((cat) => ({ ...cat, benchmarks: taxonomy.relevantBenchmarks(cat.id) }));
+      return c.json({ version: registry.version, categories }, 200);
+    })
+    .openapi(putRegistry, async (c) => {
+      const body = c.req.valid("json");
+      const store = new RegistryStore(c.env.ROUTER_KV);
+      const current = await store.currentVersion();
+      if (body.version !== undefined && body.version !== current) {
+        throw conflict(`the registry is at version ${current}, the edit was based on ${body.version}`, [
+          { path: "version", message: `expected ${current}` },
+        ]);
+      }
+      const result = validateRegistry({ ...body, version: current });
+      if (!result.registry) throw badRequest("the registry is invalid; nothing was stored", result.errors);
+      const stored = await store.replace(result.registry, new Date());
+      context.install(stored);
+      return c.json(
+        { version: stored.version, updated_at: stored.updated_at!, models: stored.models.length, categories: stored.categories.length },
+        200,
+      );
+    });
+}

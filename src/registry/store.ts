@@ -1,0 +1,59 @@
+/**
+ * The registry in KV. Each version is an immutable key (`registry:v:<n>`); `registry:current`
+ * points at the live one. A replace writes the new version first and moves the pointer last, so
+ * a reader sees either the old or the new document, never half of one. Until the first PUT the
+ * bundled demo registry is version 1.
+ *
+ * Concurrent PUTs are last-writer-wins (KV has no compare-and-swap); the optional `version` in the
+ * body turns a stale write into a 409 in the common case.
+ */
+import { z } from "@hono/zod-openapi";
+import demoRegistry from "./demo-registry.json";
+import { RegistrySchema, type Registry } from "./schema";
+
+const POINTER_KEY = "registry:current";
+const versionKey = (version: number): string => `registry:v:${version}`;
+const PointerSchema = z.strictObject({ version: z.number().int().min(1), updated_at: z.string() });
+
+/** The bundled demo registry, validated once per isolate. */
+export const DEMO_REGISTRY: Registry = RegistrySchema.parse(demoRegistry);
+
+export class RegistryStore {
+  constructor(private readonly kv: KVNamespace) {}
+
+  /** The live version number: one small KV read. */
+  async currentVersion(): Promise<number> {
+    const pointer = await this.pointer();
+    return pointer?.version ?? DEMO_REGISTRY.version;
+  }
+
+  /** The document of a version; the demo for version 1 when nothing was ever stored. */
+  async load(version: number): Promise<Registry> {
+    const raw = await this.kv.get(versionKey(version), "json");
+    if (raw === null) {
+      if (version === DEMO_REGISTRY.version) return DEMO_REGISTRY;
+      throw new Error(`registry version ${version} is missing from KV`);
+    }
+    // What comes back from KV is validated like any other input.
+    return RegistrySchema.parse(raw);
+  }
+
+  async current(): Promise<Registry> {
+    return this.load(await this.currentVersion());
+  }
+
+  /** Stores `doc` as the next version and makes it live; returns the stored document. */
+  async replace(doc: Registry, now: Date): Promise<Registry> {
+    const next = (await this.currentVersion()) + 1;
+    const stored: Registry = { ...doc, version: next, updated_at: now.toISOString() };
+    await this.kv.put(versionKey(next), JSON.stringify(stored));
+    await this.kv.put(POINTER_KEY, JSON.stringify({ version: next, updated_at: stored.updated_at }));
+    return stored;
+  }
+
+  private async pointer(): Promise<z.infer<typeof PointerSchema> | null> {
+    const raw = await this.kv.get(POINTER_KEY, "json");
+    if (raw === null) return null;
+    return PointerSchema.parse(raw);
+  }
+}
