@@ -1,18 +1,27 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+// Two projects: "workers" runs inside workerd through the Workers integration (real KV, Durable
+// Objects and the WASM kernel); "node" runs CLI and agent tests that start real processes and
+// HTTP servers on 127.0.0.1.
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        // Test-only values, not secrets: every test that needs admin rights sends this token.
-        bindings: { ADMIN_TOKEN: "test-admin-token", CACHE_TTL_MS: "0" },
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/node/**"],
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              // Test-only values, not secrets: tests that need admin rights send this token.
+              bindings: { ADMIN_TOKEN: "test-admin-token", CACHE_TTL_MS: "0" },
+            },
+          }),
+        ],
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**"] },
+      },
+      {
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+    ],
   },
 });
