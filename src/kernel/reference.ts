@@ -45,7 +45,6 @@ export class ReferenceKernel implements Kernel {
       });
       this.entries.set(category.id, list);
     }
-    this.loadFleet([]);
   }
 
   loadFleet(nodes: readonly FleetNode[]): void {

@@ -90,7 +90,7 @@ export interface KernelResult {
 }
 
 export interface Kernel {
-  /** Packs a registry version; also drops the fleet, which indexes into the registry. */
+  /** Loads a registry version; the current fleet stays and is re-indexed against it. */
   loadRegistry(registry: Registry): void;
   loadFleet(nodes: readonly FleetNode[]): void;
   route(request: KernelRequest): KernelResult;

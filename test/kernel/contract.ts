@@ -1,0 +1,260 @@
+/**
+ * The kernel contract: one suite, run against the WASM build (wasm.test.ts) and the TS reference
+ * (reference.test.ts). Every expected number is computed by hand from the tiny registries in
+ * test/support/builders.ts.
+ */
+import { describe, expect, it } from "vitest";
+import * as L from "../../assembly/layout";
+import type { Kernel, KernelRequest } from "../../src/kernel/types";
+import { bench, gpu, model, node, registry } from "../support/builders";
+
+const NOW = 1_800_000_000_000;
+const req = (category: string, constraints: KernelRequest["constraints"] = {}, top_k = 3): KernelRequest => ({
+  category,
+  constraints,
+  top_k,
+  now_ms: NOW,
+});
+
+export function kernelContract(name: string, make: () => Kernel): void {
+  describe(`${name}: scoring`, () => {
+    it("total = base + benchmark × confidence, benchmark = weighted mean scaled to 0–50", () => {
+      const k = make();
+      k.loadRegistry(registry([model("a", { categories: { code: { base_score: 10, confidence: 0.5 } }, benchmarks: [bench("HumanEval", 80), bench("MBPP", 60)] })]));
+      const [r] = k.route(req("code")).results;
+      // (80·1.0 + 60·0.8) / 1.8 = 71.111…; /100·50 = 35.555…
+      const benchmark = ((80 * 1.0 + 60 * 0.8) / 1.8 / 100) * 50;
+      expect(r!.score.benchmark).toBeCloseTo(benchmark, 12);
+      expect(r!.score.total).toBeCloseTo(10 + benchmark * 0.5, 12);
+      expect(r!.score).toMatchObject({ base: 10, confidence: 0.5 });
+    });
+
+    it("missing results are left out of the mean, and no relevant result gives 0 (never NaN)", () => {
+      const k = make();
+      k.loadRegistry(registry([
+        model("half", { categories: { code: { base_score: 0, confidence: 1 } }, benchmarks: [bench("MBPP", 50)] }),
+        model("none", { categories: { chat: { base_score: 7, confidence: 1 }, code: { base_score: 1, confidence: 1 } }, benchmarks: [bench("GSM8K", 90)] }),
+      ]));
+      expect(k.route(req("code")).results.map((r) => [r.model, r.score.benchmark])).toEqual([["half", 25], ["none", 0]]);
+      const chat = k.route(req("chat")).results[0]!;
+      expect(chat.score).toEqual({ total: 7, base: 7, benchmark: 0, confidence: 1 });
+    });
+
+    it("a child without its own list inherits its parent's relevant benchmarks", () => {
+      const k = make();
+      k.loadRegistry(registry([
+        model("a", { categories: { code_rust: { base_score: 0, confidence: 1 }, code_python: { base_score: 0, confidence: 1 } }, benchmarks: [bench("HumanEval", 40), bench("MBPP", 80)] }),
+      ]));
+      // code_rust inherits [HumanEval, MBPP]: (40 + 64) / 1.8 / 2; code_python has only HumanEval: 40 / 2.
+      expect(k.route(req("code_rust")).results[0]!.score.benchmark).toBeCloseTo((40 + 80 * 0.8) / 1.8 / 2, 12);
+      expect(k.route(req("code_python")).results[0]!.score.benchmark).toBe(20);
+    });
+  });
+
+  describe(`${name}: ranking`, () => {
+    it("ranks by total, ties broken by registry order, cut at top_k", () => {
+      const k = make();
+      const s = (base: number) => ({ code: { base_score: base, confidence: 0 } });
+      k.loadRegistry(registry([model("a", { categories: s(10) }), model("b", { categories: s(30) }), model("c", { categories: s(10) }), model("d", { categories: s(20) })]));
+      expect(k.route(req("code", {}, 3)).results.map((r) => r.model)).toEqual(["b", "d", "a"]);
+      expect(k.route(req("code", {}, 10)).results.map((r) => r.model)).toEqual(["b", "d", "a", "c"]);
+      expect(k.route(req("code", {}, 1)).results.map((r) => r.model)).toEqual(["b"]);
+    });
+  });
+
+  describe(`${name}: constraints`, () => {
+    const cat = { code: { base_score: 10, confidence: 1 } };
+    const models = [
+      model("big", { categories: cat, params_b: 70, memory_mb: { bf16: 150000, int4: 45000 } }),
+      model("short", { categories: cat, context_length: 4096 }),
+      model("unknown-ctx", { categories: cat, context_length: null }),
+      model("small", { categories: cat, params_b: 1, memory_mb: { bf16: 3000, fp8: 2000 }, default_precision: "bf16" }),
+    ];
+    const reasonsOf = (k: Kernel, r: KernelRequest) => Object.fromEntries(k.route(r).rejected.map((x) => [x.model, x.reasons]));
+
+    it("max_memory_mb, min_context (unknown context fails it), max_params_b", () => {
+      const k = make();
+      k.loadRegistry(registry(models));
+      expect(reasonsOf(k, req("code", { max_memory_mb: 20000 }))).toEqual({ big: L.REJECT_MEMORY });
+      expect(reasonsOf(k, req("code", { min_context: 8192 }))).toEqual({ short: L.REJECT_CONTEXT, "unknown-ctx": L.REJECT_CONTEXT });
+      expect(reasonsOf(k, req("code", { max_params_b: 10 }))).toEqual({ big: L.REJECT_PARAMS });
+      expect(reasonsOf(k, req("code", { max_params_b: 10, max_memory_mb: 10000 }))).toEqual({
+        big: L.REJECT_PARAMS | L.REJECT_MEMORY,
+        short: L.REJECT_MEMORY,
+        "unknown-ctx": L.REJECT_MEMORY,
+      });
+    });
+
+    it("allow and deny lists", () => {
+      const k = make();
+      k.loadRegistry(registry(models));
+      expect(k.route(req("code", { allow_models: ["small"] })).results.map((r) => r.model)).toEqual(["small"]);
+      const denied = k.route(req("code", { deny_models: ["big", "short"] }, 10));
+      expect(denied.results.map((r) => r.model)).toEqual(["unknown-ctx", "small"]);
+      expect(denied.rejected).toEqual([
+        { model: "big", category: "code", reasons: L.REJECT_DENIED },
+        { model: "short", category: "code", reasons: L.REJECT_DENIED },
+      ]);
+      // Flags from one request must not leak into the next.
+      expect(k.route(req("code", {}, 10)).results).toHaveLength(4);
+    });
+
+    it("precision: memory at the requested precision, missing builds rejected", () => {
+      const k = make();
+      k.loadRegistry(registry(models));
+      const r = k.route(req("code", { precision: "int4" }, 10));
+      expect(r.results.map((x) => [x.model, x.precision, x.memory_mb])).toEqual([
+        ["big", "int4", 45000],
+        ["short", "int4", 5000],
+        ["unknown-ctx", "int4", 5000],
+      ]);
+      expect(r.rejected).toEqual([{ model: "small", category: "code", reasons: L.REJECT_PRECISION }]);
+      expect(k.route(req("code", {}, 10)).results.find((x) => x.model === "big")!.memory_mb).toBe(150000);
+    });
+
+    it("min_score filters on the total", () => {
+      const k = make();
+      k.loadRegistry(registry([model("lo", { categories: { code: { base_score: 5, confidence: 1 } } }), model("hi", { categories: { code: { base_score: 9, confidence: 1 } } })]));
+      const r = k.route(req("code", { min_score: 6 }));
+      expect(r.results.map((x) => x.model)).toEqual(["hi"]);
+      expect(r.rejected).toEqual([{ model: "lo", category: "code", reasons: L.REJECT_MIN_SCORE }]);
+    });
+  });
+
+  describe(`${name}: hierarchical fallback`, () => {
+    it("walks to the parent when nothing specific fits, and reports the walk", () => {
+      const k = make();
+      k.loadRegistry(registry([
+        model("rusty", { categories: { code_rust: { base_score: 40, confidence: 0 } }, context_length: 4096 }),
+        model("general", { categories: { code: { base_score: 10, confidence: 0 } } }),
+      ]));
+      const specific = k.route(req("code_rust"));
+      expect(specific).toMatchObject({ status: "ok", path: ["code_rust"], resolved: "code_rust" });
+      const fallback = k.route(req("code_rust", { min_context: 8192 }));
+      expect(fallback).toMatchObject({ status: "ok", path: ["code_rust", "code"], resolved: "code" });
+      expect(fallback.results.map((r) => r.model)).toEqual(["general"]);
+      expect(fallback.rejected).toEqual([{ model: "rusty", category: "code_rust", reasons: L.REJECT_CONTEXT }]);
+    });
+
+    it("answers no_model after the root, a model rejected at two levels is reported once", () => {
+      const k = make();
+      k.loadRegistry(registry([model("a", { categories: { code_rust: { base_score: 1, confidence: 0 }, code: { base_score: 1, confidence: 0 } } })]));
+      const r = k.route(req("code_rust", { max_params_b: 1 }));
+      expect(r).toEqual({
+        status: "no_model",
+        path: ["code_rust", "code"],
+        resolved: null,
+        results: [],
+        rejected: [{ model: "a", category: "code_rust", reasons: L.REJECT_PARAMS }],
+      });
+    });
+
+    it("a category nobody serves falls back without rejections", () => {
+      const k = make();
+      k.loadRegistry(registry([model("a", { categories: { code: { base_score: 1, confidence: 0 } } })]));
+      expect(k.route(req("code_python"))).toMatchObject({ status: "ok", path: ["code_python", "code"], rejected: [] });
+    });
+  });
+
+  describe(`${name}: GPU placement`, () => {
+    const two = () =>
+      registry([
+        model("best", { categories: { code: { base_score: 30, confidence: 0 } }, memory_mb: { bf16: 30000 } }),
+        model("second", { categories: { code: { base_score: 20, confidence: 0 } }, memory_mb: { bf16: 10000 } }),
+      ]);
+
+    it("no fleet: model-only routing with null placement", () => {
+      const k = make();
+      k.loadRegistry(two());
+      expect(k.route(req("code")).results.map((r) => r.placement)).toEqual([null, null]);
+    });
+
+    it("the healthy, fresh GPU with the most free memory that fits (model + headroom)", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([
+        node("n1", NOW - 1000, [gpu(0, 40000), gpu(1, 60000)]),
+        node("n2", NOW - 1000, [gpu(0, 50000)]),
+      ]);
+      const [best, second] = k.route(req("code")).results;
+      expect(best!.placement).toEqual({ node: "n1", gpu_index: 1, serving: false, stale: false });
+      expect(second!.placement).toEqual({ node: "n1", gpu_index: 1, serving: false, stale: false });
+    });
+
+    it("skips hot, busy and unknown-health GPUs", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([
+        node("hot", NOW, [gpu(0, 80000, { temperature_c: 80 })]),
+        node("busy", NOW, [gpu(0, 79000, { utilization_pct: 95 })]),
+        node("blind", NOW, [gpu(0, 78000, { temperature_c: null })]),
+        node("ok", NOW, [gpu(0, 32000)]),
+      ]);
+      expect(k.route(req("code")).results[0]!.placement).toMatchObject({ node: "ok", gpu_index: 0 });
+    });
+
+    it("headroom counts: free must cover memory + headroom, unknown free never fits", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("n", NOW, [gpu(0, 30999), gpu(1, null)])]);
+      const r = k.route(req("code"));
+      expect(r.results.map((x) => [x.model, x.placement?.gpu_index])).toEqual([["second", 0]]);
+      expect(r.rejected).toEqual([{ model: "best", category: "code", reasons: L.REJECT_NO_GPU }]);
+    });
+
+    it("prefers a node that already serves the model over more free memory elsewhere", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("big", NOW, [gpu(0, 80000)]), node("serving", NOW, [gpu(0, 31000), gpu(1, 50000, { temperature_c: 90 })], ["best"])]);
+      const [best, second] = k.route(req("code")).results;
+      expect(best!.placement).toEqual({ node: "serving", gpu_index: 0, serving: true, stale: false });
+      expect(second!.placement).toEqual({ node: "big", gpu_index: 0, serving: false, stale: false });
+    });
+
+    it("stale nodes only as the last resort, and the result says so", () => {
+      const k = make();
+      k.loadRegistry(two());
+      const staleAt = NOW - 15_000;
+      k.loadFleet([node("old", staleAt, [gpu(0, 80000)]), node("fresh", NOW - 14_999, [gpu(0, 12000)])]);
+      const r = k.route(req("code"));
+      // The fresh GPU fits only "second": a fresh placement of a lower-ranked model beats a stale one.
+      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "fresh", gpu_index: 0, serving: false, stale: false }]]);
+      k.loadFleet([node("old", staleAt, [gpu(0, 80000)])]);
+      expect(k.route(req("code")).results.map((x) => [x.model, x.placement])).toEqual([
+        ["best", { node: "old", gpu_index: 0, serving: false, stale: true }],
+        ["second", { node: "old", gpu_index: 0, serving: false, stale: true }],
+      ]);
+    });
+
+    it("equal free memory: node id, then GPU index", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("b", NOW, [gpu(1, 50000), gpu(0, 50000)]), node("a", NOW, [gpu(3, 50000), gpu(2, 50000)])]);
+      expect(k.route(req("code")).results[0]!.placement).toMatchObject({ node: "a", gpu_index: 2 });
+    });
+
+    it("no_gpu when models fit the constraints but no GPU has room; falls back a level first", () => {
+      const k = make();
+      k.loadRegistry(registry([
+        model("rust70b", { categories: { code_rust: { base_score: 50, confidence: 0 } }, memory_mb: { bf16: 140000 } }),
+        model("code7b", { categories: { code: { base_score: 10, confidence: 0 } }, memory_mb: { bf16: 15000 } }),
+      ]));
+      k.loadFleet([node("n", NOW, [gpu(0, 24000)])]);
+      const r = k.route(req("code_rust"));
+      expect(r).toMatchObject({ status: "ok", path: ["code_rust", "code"], resolved: "code" });
+      expect(r.rejected).toEqual([{ model: "rust70b", category: "code_rust", reasons: L.REJECT_NO_GPU }]);
+      k.loadFleet([node("n", NOW, [gpu(0, 8000)])]);
+      expect(k.route(req("code_rust"))).toMatchObject({ status: "no_gpu", resolved: null, results: [] });
+    });
+
+    it("a new registry version drops the old packing but keeps the fleet", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("n", NOW, [gpu(0, 50000)])]);
+      k.loadRegistry(registry([model("other", { categories: { math: { base_score: 1, confidence: 0 } } })]));
+      const r = k.route(req("math"));
+      expect(r.results.map((x) => [x.model, x.placement?.node])).toEqual([["other", "n"]]);
+      expect(k.route(req("code")).status).toBe("no_model");
+    });
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * WASM kernel vs TS reference on random registries, fleets and requests: the same status, walk,
+ * ranking, placements and rejections, scores equal within 1e-9. Ties are made likely on purpose
+ * (small integer base scores, zero confidence) so the tie-break is exercised.
+ */
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import kernelModule from "../../build/kernel.wasm";
+import { ReferenceKernel } from "../../src/kernel/reference";
+import type { FleetNode, KernelRequest, KernelResult } from "../../src/kernel/types";
+import { WasmKernel } from "../../src/kernel/wasm";
+import { PRECISIONS, type Category, type Model, type Registry } from "../../src/registry/schema";
+import { registry as baseRegistry } from "../support/builders";
+
+const NOW = 1_800_000_000_000;
+const BENCHMARKS = ["HumanEval", "MBPP", "GSM8K", "MATH"];
+
+const categoriesArb = fc.integer({ min: 1, max: 8 }).chain((n) =>
+  fc.tuple(
+    ...Array.from({ length: n }, (_, i) =>
+      fc.record({
+        parent: i === 0 ? fc.constant(-1) : fc.integer({ min: -1, max: i - 1 }),
+        benchmarks: fc.option(fc.subarray(BENCHMARKS), { nil: undefined }),
+      }),
+    ),
+  ).map((specs): Category[] =>
+    specs.map((s, i) => {
+      const c: Category = { id: `c${i}`, parent: s.parent < 0 ? null : `c${s.parent}`, description: "" };
+      return s.benchmarks === undefined ? c : { ...c, benchmarks: s.benchmarks };
+    }),
+  ),
+);
+
+const memoryArb = fc.record(
+  // Whole thousands, like the free memory and the 1000 MiB headroom, so "exactly fits" happens often.
+  { bf16: fc.integer({ min: 1, max: 90 }).map((x) => x * 1000), fp8: fc.integer({ min: 1, max: 45 }).map((x) => x * 1000), int4: fc.integer({ min: 1, max: 25 }).map((x) => x * 1000) },
+  { requiredKeys: [] },
+).filter((m) => Object.keys(m).length > 0);
+
+function modelArb(categories: Category[], i: number): fc.Arbitrary<Model> {
+  return fc
+    .record({
+      params_b: fc.constantFrom(1, 7, 13, 34, 70),
+      context_length: fc.option(fc.constantFrom(4096, 8192, 32768), { nil: null }),
+      memory_mb: memoryArb,
+      served: fc.subarray(categories.map((c) => c.id), { minLength: 1 }),
+      base: fc.integer({ min: 0, max: 5 }),
+      confidence: fc.constantFrom(0, 0.5, 1, 0.33),
+      scores: fc.subarray(BENCHMARKS).chain((names) => fc.tuple(...names.map((n) => fc.double({ min: 0, max: 100, noNaN: true }).map((s) => ({ name: n, score: s }))))),
+    })
+    .map((m) => {
+      const precisions = PRECISIONS.filter((p) => m.memory_mb[p] !== undefined);
+      return {
+        id: `m${i}`,
+        name: `m${i}`,
+        hf_repo: `t/m${i}`,
+        params_b: m.params_b,
+        context_length: m.context_length,
+        memory_mb: m.memory_mb,
+        default_precision: precisions[i % precisions.length]!,
+        categories: Object.fromEntries(m.served.map((c, j) => [c, { base_score: m.base + (j % 2), confidence: m.confidence }])),
+        benchmarks: m.scores.map((s) => ({ ...s, setting: "", source: "https://example.org" })),
+      };
+    });
+}
+
+const registryArb = categoriesArb.chain((categories) =>
+  fc.integer({ min: 1, max: 25 }).chain((n) =>
+    fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(categories, i))).map((models): Registry => baseRegistry(models, { categories })),
+  ),
+);
+
+function fleetArb(modelIds: string[]): fc.Arbitrary<FleetNode[]> {
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 8 });
+  const gpuArb = (index: number) =>
+    fc.record({
+      index: fc.constant(index),
+      uuid: fc.constant(`GPU-${index}`),
+      name: fc.constant("t"),
+      memory_total_mb: fc.constant(100000),
+      memory_free_mb: maybe(fc.integer({ min: 0, max: 100 }).map((x) => x * 1000)),
+      temperature_c: maybe(fc.integer({ min: 30, max: 95 })),
+      utilization_pct: maybe(fc.integer({ min: 0, max: 100 })),
+    });
+  return fc.array(
+    fc.record({
+      gpuCount: fc.integer({ min: 0, max: 4 }),
+      age: fc.constantFrom(0, 5000, 14_999, 15_000, 60_000),
+      models: fc.subarray(modelIds, { maxLength: Math.min(3, modelIds.length) }),
+    }).chain((n) => fc.tuple(fc.constant(n), fc.tuple(...Array.from({ length: n.gpuCount }, (_, g) => gpuArb(g))))),
+    { maxLength: 6 },
+  ).map((specs) =>
+    specs.map(([n, gpus], i) => ({ id: `n${(i * 7) % 10}${i}`, endpoint: null, models: n.models, taken_at_ms: NOW - n.age, gpus })),
+  );
+}
+
+function requestArb(r: Registry): fc.Arbitrary<KernelRequest> {
+  const ids = r.models.map((m) => m.id);
+  return fc.record({
+    category: fc.constantFrom(...r.categories.map((c) => c.id)),
+    top_k: fc.integer({ min: 1, max: 6 }),
+    now_ms: fc.constant(NOW),
+    constraints: fc.record(
+      {
+        max_memory_mb: fc.integer({ min: 1000, max: 100000 }),
+        min_context: fc.constantFrom(4096, 8192, 16384),
+        max_params_b: fc.constantFrom(5, 20, 50),
+        allow_models: fc.subarray(ids, { minLength: 1 }),
+        deny_models: fc.subarray(ids),
+        min_score: fc.integer({ min: 0, max: 30 }),
+        precision: fc.constantFrom(...PRECISIONS),
+      },
+      { requiredKeys: [] },
+    ),
+  });
+}
+
+/** Scores compared within 1e-9; everything else exactly. */
+function expectSame(wasm: KernelResult, reference: KernelResult): void {
+  const strip = (r: KernelResult) => ({ ...r, results: r.results.map((c) => ({ ...c, score: null })) });
+  expect(strip(wasm)).toEqual(strip(reference));
+  wasm.results.forEach((c, i) => {
+    const ref = reference.results[i]!.score;
+    for (const key of ["total", "base", "benchmark", "confidence"] as const) expect(Math.abs(c.score[key] - ref[key])).toBeLessThanOrEqual(1e-9);
+  });
+}
+
+it("WASM and reference agree on random registries, fleets and requests", () => {
+  const wasm = new WasmKernel(kernelModule);
+  const reference = new ReferenceKernel();
+  fc.assert(
+    fc.property(
+      registryArb.chain((r) => fc.tuple(fc.constant(r), fleetArb(r.models.map((m) => m.id)), fc.array(requestArb(r), { minLength: 1, maxLength: 8 }))),
+      ([r, fleet, requests]) => {
+        wasm.loadRegistry(r);
+        reference.loadRegistry(r);
+        wasm.loadFleet(fleet);
+        reference.loadFleet(fleet);
+        for (const request of requests) expectSame(wasm.route(request), reference.route(request));
+      },
+    ),
+    { numRuns: 400, seed: 20261126 },
+  );
+});
