@@ -1,10 +1,13 @@
 /**
  * Whole-document validation of a registry: the zod schema, then the cross-references zod cannot
  * see. PUT /v1/registry rejects a document with any error; the `validate` CLI prints errors and
- * warnings. Both call validateRegistry, so they can never disagree.
+ * warnings. Both call validateRegistry, so they can never disagree. Warnings (lint.ts) never
+ * reject a document.
  */
 import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../errors";
+import { nearestName, suggestBenchmark } from "./benchmark-aliases";
+import { lintRegistry } from "./lint";
 import { RegistrySchema, type Registry } from "./schema";
 
 export interface ValidationResult {
@@ -30,7 +33,7 @@ export function validateRegistry(doc: unknown): ValidationResult {
   if (!parsed.success) return { registry: null, errors: zodIssues(parsed.error), warnings: [] };
   const registry = parsed.data;
   const errors = crossReferenceErrors(registry);
-  return { registry: errors.length === 0 ? registry : null, errors, warnings: [] };
+  return { registry: errors.length === 0 ? registry : null, errors, warnings: lintRegistry(registry) };
 }
 
 function crossReferenceErrors(registry: Registry): FieldError[] {
@@ -40,6 +43,8 @@ function crossReferenceErrors(registry: Registry): FieldError[] {
     if (benchmarkNames.has(b.name)) errors.push({ path: `benchmarks.${i}.name`, message: `duplicate benchmark '${b.name}'` });
     benchmarkNames.add(b.name);
   });
+  const catalog = [...benchmarkNames];
+  const unknownBenchmark = (name: string): string => withSuggestion(`unknown benchmark '${name}'`, suggestBenchmark(name, catalog));
 
   const categoryIds = new Set<string>();
   registry.categories.forEach((c, i) => {
@@ -47,14 +52,15 @@ function crossReferenceErrors(registry: Registry): FieldError[] {
     categoryIds.add(c.id);
     c.benchmarks?.forEach((name, j) => {
       if (!benchmarkNames.has(name)) {
-        errors.push({ path: `categories.${i}.benchmarks.${j}`, message: `unknown benchmark '${name}'` });
+        errors.push({ path: `categories.${i}.benchmarks.${j}`, message: unknownBenchmark(name) });
       }
     });
   });
   const parents = new Map(registry.categories.map((c) => [c.id, c.parent]));
   registry.categories.forEach((c, i) => {
     if (c.parent !== null && !categoryIds.has(c.parent)) {
-      errors.push({ path: `categories.${i}.parent`, message: `unknown parent category '${c.parent}'` });
+      const message = withSuggestion(`unknown parent category '${c.parent}'`, nearestName(c.parent, [...categoryIds]));
+      errors.push({ path: `categories.${i}.parent`, message });
     }
   });
   registry.categories.forEach((c, i) => {
@@ -68,13 +74,14 @@ function crossReferenceErrors(registry: Registry): FieldError[] {
     modelIds.add(m.id);
     for (const category of Object.keys(m.categories)) {
       if (!categoryIds.has(category)) {
-        errors.push({ path: `models.${i}.categories.${category}`, message: `unknown category '${category}'` });
+        const message = withSuggestion(`unknown category '${category}'`, nearestName(category, [...categoryIds]));
+        errors.push({ path: `models.${i}.categories.${category}`, message });
       }
     }
     const seen = new Set<string>();
     m.benchmarks.forEach((b, j) => {
       if (!benchmarkNames.has(b.name)) {
-        errors.push({ path: `models.${i}.benchmarks.${j}.name`, message: `unknown benchmark '${b.name}'` });
+        errors.push({ path: `models.${i}.benchmarks.${j}.name`, message: unknownBenchmark(b.name) });
       }
       if (seen.has(b.name)) {
         errors.push({ path: `models.${i}.benchmarks.${j}.name`, message: `duplicate result for '${b.name}'` });
@@ -83,6 +90,10 @@ function crossReferenceErrors(registry: Registry): FieldError[] {
     });
   });
   return errors;
+}
+
+function withSuggestion(message: string, suggestion: string | null): string {
+  return suggestion === null ? message : `${message} (did you mean '${suggestion}'?)`;
 }
 
 /** The cycle through `start` when following parents leads back to it, else null. */
