@@ -18,6 +18,9 @@ const PointerSchema = z.strictObject({ version: z.number().int().min(1), updated
 /** The bundled demo registry, validated once per isolate. */
 export const DEMO_REGISTRY: Registry = RegistrySchema.parse(demoRegistry);
 
+/** The pointer names a version that cannot be read back or does not validate. */
+export class StoredRegistryError extends Error {}
+
 export class RegistryStore {
   constructor(private readonly kv: KVNamespace) {}
 
@@ -32,10 +35,12 @@ export class RegistryStore {
     const raw = await this.kv.get(versionKey(version), "json");
     if (raw === null) {
       if (version === DEMO_REGISTRY.version) return DEMO_REGISTRY;
-      throw new Error(`registry version ${version} is missing from KV`);
+      throw new StoredRegistryError(`registry version ${version} is missing from KV (not yet replicated here, or deleted)`);
     }
     // What comes back from KV is validated like any other input.
-    return RegistrySchema.parse(raw);
+    const parsed = RegistrySchema.safeParse(raw);
+    if (!parsed.success) throw new StoredRegistryError(`stored registry version ${version} fails validation: ${parsed.error.issues.length} issue(s)`);
+    return parsed.data;
   }
 
   async current(): Promise<Registry> {
@@ -54,6 +59,8 @@ export class RegistryStore {
   private async pointer(): Promise<z.infer<typeof PointerSchema> | null> {
     const raw = await this.kv.get(POINTER_KEY, "json");
     if (raw === null) return null;
-    return PointerSchema.parse(raw);
+    const parsed = PointerSchema.safeParse(raw);
+    if (!parsed.success) throw new StoredRegistryError("the registry pointer in KV fails validation");
+    return parsed.data;
   }
 }

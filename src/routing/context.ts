@@ -7,7 +7,8 @@
 import type { Env } from "../env";
 import { intSetting } from "../env";
 import type { Model, Registry } from "../registry/schema";
-import { RegistryStore } from "../registry/store";
+import { RegistryStore, StoredRegistryError } from "../registry/store";
+import { Problem } from "../errors";
 import { Taxonomy } from "../registry/taxonomy";
 import type { FleetNode } from "../kernel/types";
 import { WasmKernel } from "../kernel/wasm";
@@ -57,15 +58,39 @@ export class RoutingContext {
     const ttl = intSetting(env.CACHE_TTL_MS, DEFAULT_TTL_MS);
     let loaded = this.loaded;
     if (!loaded || now_ms - this.checkedAt >= ttl) {
-      const store = new RegistryStore(env.ROUTER_KV);
-      const version = await store.currentVersion();
-      if (!loaded || loaded.registry.version !== version) loaded = this.build(await store.load(version));
+      const fresh = await this.readRegistry(env, loaded);
+      if (fresh) loaded = fresh;
+      if (!loaded) throw new Error("unreachable: readRegistry returns a registry when none is loaded");
       const fleet = await this.options.fleetSource.snapshot(env, now_ms);
       if (loaded.fleetGeneration !== fleet.generation) setFleet(loaded, fleet);
       this.loaded = loaded;
       this.checkedAt = now_ms;
     }
     return loaded;
+  }
+
+  /**
+   * The registry KV points at, as a new LoadedRegistry when its version differs from `loaded`.
+   * A stored version that cannot be read or validated keeps the isolate on what it has (logged);
+   * with nothing loaded yet it is a 503, never a half-read document.
+   */
+  private async readRegistry(env: Env, loaded: LoadedRegistry | null): Promise<LoadedRegistry | null> {
+    const store = new RegistryStore(env.ROUTER_KV);
+    try {
+      const version = await store.currentVersion();
+      if (loaded && loaded.registry.version === version) return null;
+      return this.build(await store.load(version));
+    } catch (error) {
+      if (!(error instanceof StoredRegistryError)) throw error;
+      console.error(`registry: ${error.message}; ${loaded ? `staying on version ${loaded.registry.version}` : "no version to fall back on"}`);
+      if (loaded) return null;
+      throw new Problem({
+        status: 503,
+        title: "Registry unavailable",
+        detail: "the stored registry cannot be read back; an admin must PUT a valid registry",
+        headers: { "retry-after": "5" },
+      });
+    }
   }
 
   /** Makes a just-stored registry live in this isolate without waiting for the TTL. */
