@@ -95,7 +95,7 @@ export class ReferenceKernel implements Kernel {
       if (candidates.length === 0) continue;
       candidates.sort((a, b) => (a.total !== b.total ? b.total - a.total : a.entry.index - b.entry.index));
       const results = this.placeLevel(candidates, topK, request, (c) => reject(c.entry, L.REJECT_NO_GPU, category));
-      if (results.length > 0) return { status: "ok", path, resolved: category, results, rejected };
+      if (results.length > 0) return { status: "ok", path, resolved: category, results, rejected: request.explain ? rejected : [] };
       modelsFitButNoGpu = true;
     }
     return { status: modelsFitButNoGpu ? "no_gpu" : "no_model", path, resolved: null, results: [], rejected };

@@ -42,6 +42,8 @@ export interface KernelRequest {
   top_k: number;
   /** Wall-clock time of the decision; staleness is now − snapshot time. */
   now_ms: number;
+  /** Report rejections even when the request succeeds (they are always reported on failure). */
+  explain?: boolean | undefined;
 }
 
 export interface KernelScore {
@@ -86,6 +88,7 @@ export interface KernelResult {
   /** The category the results come from, null when there are none. */
   resolved: string | null;
   results: KernelCandidate[];
+  /** Empty on success unless the request asked to explain. */
   rejected: KernelRejection[];
 }
 

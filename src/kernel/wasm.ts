@@ -77,7 +77,7 @@ export class WasmKernel implements Kernel {
     this.writeListFlags(request, packed);
 
     this.exports.route();
-    return this.readResult(packed);
+    return this.readResult(packed, request.explain === true);
   }
 
   private writeListFlags(request: KernelRequest, packed: PackedRegistry): void {
@@ -97,7 +97,7 @@ export class WasmKernel implements Kernel {
     this.flagsDirty = Boolean(allow || deny);
   }
 
-  private readResult(packed: PackedRegistry): KernelResult {
+  private readResult(packed: PackedRegistry, explain: boolean): KernelResult {
     const buffer = this.exports.memory.buffer;
     const out = new Int32Array(buffer, L.OUT_BASE, 8);
     const header = new Int32Array(buffer, L.HEADER_BASE, L.HEADER_SLOTS);
@@ -136,7 +136,8 @@ export class WasmKernel implements Kernel {
         placement,
       });
     }
-    const count = out[L.O_REJECTED]!;
+    // Rejections are only turned into objects when someone will read them.
+    const count = explain || status !== "ok" ? out[L.O_REJECTED]! : 0;
     const rejModel = new Int32Array(buffer, header[L.H_REJ_MODEL], count);
     const rejReason = new Int32Array(buffer, header[L.H_REJ_REASON], count);
     const rejLevel = new Int32Array(buffer, header[L.H_REJ_LEVEL], count);

@@ -31,6 +31,7 @@ export function decide(input: DecideInput): Decision {
     constraints: request.constraints ?? {},
     top_k: request.top_k,
     now_ms: input.now_ms,
+    explain: request.explain,
   };
   const result = loaded.kernel.route(kernelRequest);
   const byId = loaded.models;

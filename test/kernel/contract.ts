@@ -14,6 +14,7 @@ const req = (category: string, constraints: KernelRequest["constraints"] = {}, t
   constraints,
   top_k,
   now_ms: NOW,
+  explain: true,
 });
 
 export function kernelContract(name: string, make: () => Kernel): void {
@@ -118,6 +119,17 @@ export function kernelContract(name: string, make: () => Kernel): void {
       const r = k.route(req("code", { min_score: 6 }));
       expect(r.results.map((x) => x.model)).toEqual(["hi"]);
       expect(r.rejected).toEqual([{ model: "lo", category: "code", reasons: L.REJECT_MIN_SCORE }]);
+    });
+  });
+
+  describe(`${name}: explain`, () => {
+    it("rejections are reported on success only when asked, and always on failure", () => {
+      const k = make();
+      k.loadRegistry(registry([model("big", { categories: { code: { base_score: 9, confidence: 0 } }, params_b: 70 }), model("small", { categories: { code: { base_score: 1, confidence: 0 } } })]));
+      const quiet = { ...req("code", { max_params_b: 10 }), explain: false };
+      expect(k.route(quiet)).toMatchObject({ status: "ok", rejected: [] });
+      expect(k.route({ ...quiet, explain: true }).rejected).toEqual([{ model: "big", category: "code", reasons: L.REJECT_PARAMS }]);
+      expect(k.route({ ...quiet, constraints: { max_params_b: 1 } }).rejected).toHaveLength(2);
     });
   });
 

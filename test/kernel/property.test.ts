@@ -100,6 +100,7 @@ function requestArb(r: Registry): fc.Arbitrary<KernelRequest> {
     category: fc.constantFrom(...r.categories.map((c) => c.id)),
     top_k: fc.integer({ min: 1, max: 6 }),
     now_ms: fc.constant(NOW),
+    explain: fc.boolean(),
     constraints: fc.record(
       {
         max_memory_mb: fc.integer({ min: 1000, max: 100000 }),
