@@ -41,6 +41,11 @@ export class WasmKernel implements Kernel {
     if (abi !== L.ABI_VERSION) throw new KernelAbiError(`kernel ABI ${abi}, host expects ${L.ABI_VERSION}; rebuild with npm run build:kernel`);
   }
 
+  /** Size of the kernel's linear memory: the packed registry and fleet plus fixed regions. */
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
   loadRegistry(registry: Registry): void {
     this.packed = packRegistry(registry, this.exports.memory);
     if (this.exports.init_registry() !== 0) throw new KernelAbiError("kernel rejected the packed registry header");

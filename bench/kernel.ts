@@ -1,0 +1,64 @@
+/**
+ * Kernel bench: decisions per second of the WASM kernel and the TS reference on synthetic
+ * registries and fleets (test/support/synthetic.ts), side by side in one run.
+ */
+import { readFileSync } from "node:fs";
+import { ReferenceKernel } from "../src/kernel/reference";
+import type { Kernel, KernelRequest } from "../src/kernel/types";
+import { WasmKernel } from "../src/kernel/wasm";
+import { syntheticFleet, syntheticRegistry } from "../test/support/synthetic";
+import { compare } from "./measure";
+
+export interface KernelRow {
+  models: number;
+  gpus: number;
+  wasm_us: number;
+  reference_us: number;
+  /** reference µs / wasm µs: how many times faster WASM is. */
+  speedup: number;
+  wasm_decisions_per_s: number;
+  wasm_memory_mib: number;
+}
+
+const NOW = 1_800_000_000_000;
+
+/** A request mix: every category, some with constraints, the way clients send them. */
+function requests(categories: string[]): KernelRequest[] {
+  return categories.flatMap((category, i) => [
+    { category, constraints: {}, top_k: 3, now_ms: NOW },
+    { category, constraints: i % 2 ? { max_memory_mb: 40000 } : { min_context: 32768, max_params_b: 40 }, top_k: 3, now_ms: NOW },
+  ]);
+}
+
+export function benchKernel(sizes: Array<{ models: number; gpus: number }>, kernelPath: string, minMs = 250): KernelRow[] {
+  const module = new WebAssembly.Module(readFileSync(kernelPath));
+  const rows: KernelRow[] = [];
+  for (const { models, gpus } of sizes) {
+    const registry = syntheticRegistry({ models, seed: 1 });
+    const fleet = syntheticFleet({ gpus, seed: 2, now_ms: NOW, modelIds: registry.models.map((m) => m.id) });
+    const wasm = new WasmKernel(module);
+    const reference = new ReferenceKernel();
+    for (const k of [wasm, reference] as Kernel[]) {
+      k.loadRegistry(registry);
+      k.loadFleet(fleet);
+    }
+    const mix = requests(registry.categories.map((c) => c.id));
+    const us = compare(
+      { wasm: (i) => wasm.route(mix[i % mix.length]!), reference: (i) => reference.route(mix[i % mix.length]!) },
+      { rounds: 3, minMs },
+    );
+    rows.push({
+      models,
+      gpus,
+      wasm_us: round(us["wasm"]!),
+      reference_us: round(us["reference"]!),
+      speedup: round(us["reference"]! / us["wasm"]!),
+      wasm_decisions_per_s: Math.round(1e6 / us["wasm"]!),
+      wasm_memory_mib: round(wasm.memoryBytes() / 1048576),
+    });
+    process.stderr.write(`  kernel ${models} models × ${gpus} GPUs: wasm ${round(us["wasm"]!)} µs, reference ${round(us["reference"]!)} µs\n`);
+  }
+  return rows;
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
