@@ -42,14 +42,15 @@ export class Problem extends Error {
 
   /** The problem+json body. `type` is a stable, documented slug per status. */
   toJSON(): Record<string, unknown> {
-    return {
-      ...this.extensions,
+    const standard = {
       type: `urn:edge-model-router:problem:${slug(this.title)}`,
       title: this.title,
       status: this.status,
       detail: this.detail,
       errors: this.errors,
     };
+    // Standard members first and never overridden by an extension of the same name.
+    return { ...standard, ...this.extensions, ...standard };
   }
 
   toResponse(): Response {
