@@ -1,0 +1,52 @@
+/**
+ * Sticky variant assignment: a pure function of (experiment id, unit id), so the router needs no
+ * storage round-trip and anyone can reproduce an assignment offline. Called by
+ * route-with-experiment.ts on every covered decision and by tests and docs/experiments.md.
+ *
+ * The hash is FNV-1a 32-bit in GrowthBook's two-round form, over UTF-8 bytes:
+ *   h1 = fnv1a32(utf8(experiment_id + ":" + unit_id))
+ *   h2 = fnv1a32(utf8(decimal string of h1))
+ *   x  = h2 / 2^32                      (in [0, 1))
+ * and the variant is the first i with x < split[0] + … + split[i] (the last bound is taken as 1).
+ * GrowthBook reduces h2 modulo 10,000; we keep all 32 bits so splits are not quantised to 1e-4.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const utf8 = new TextEncoder();
+
+/** FNV-1a, 32-bit, over the UTF-8 bytes of `text`; an unsigned integer. */
+export function fnv1a32(text: string): number {
+  let hash = FNV_OFFSET;
+  for (const byte of utf8.encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  return hash >>> 0;
+}
+
+/** The two-round hash of a unit within an experiment, as an unsigned 32-bit integer. */
+export function unitHash(experimentId: string, unitId: string): number {
+  return fnv1a32(String(fnv1a32(`${experimentId}:${unitId}`)));
+}
+
+/** The unit's position in [0, 1): the hash divided by 2^32. */
+export function unitPosition(experimentId: string, unitId: string): number {
+  return unitHash(experimentId, unitId) / 4294967296;
+}
+
+/** Index of the variant whose cumulative split interval holds `position`. */
+export function variantIndex(split: readonly number[], position: number): number {
+  let cumulative = 0;
+  for (let i = 0; i < split.length - 1; i++) {
+    cumulative += split[i]!;
+    if (position < cumulative) return i;
+  }
+  // The last interval runs to 1 whatever rounding left the sum at, so every position lands somewhere.
+  return split.length - 1;
+}
+
+/** The variant index for a unit: stable while the experiment id and split are unchanged. */
+export function assignVariant(experimentId: string, unitId: string, split: readonly number[]): number {
+  return variantIndex(split, unitPosition(experimentId, unitId));
+}
