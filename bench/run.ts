@@ -2,10 +2,15 @@
  * `npm run bench`: every benchmark of the router, printed as tables and written to
  * bench/results/latest.json. Ratios are measured side by side in this one run; compare
  * absolute numbers only between runs on the same machine.
+ *
+ *   npm run bench                 kernel + end-to-end
+ *   npm run bench -- --kernel     kernel only (no wrangler dev)
+ *   npm run bench -- --e2e        end-to-end only
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { benchKernel } from "./kernel";
+import { benchE2e, type E2eRow } from "./e2e";
+import { benchKernel, type KernelRow } from "./kernel";
 import { table } from "./measure";
 
 const SIZES = [100, 1000, 10000].flatMap((models) => [0, 10, 1000].map((gpus) => ({ models, gpus })));
@@ -15,18 +20,52 @@ function machine(): string {
   return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-async function main(): Promise<void> {
-  console.error(`bench on ${machine()}`);
-  const kernel = benchKernel(SIZES, "build/kernel.wasm");
+function printKernel(rows: KernelRow[]): void {
   console.log("\nKernel: µs per decision (median of 3 alternating rounds), WASM vs TS reference\n");
   console.log(
     table(
       ["models", "GPUs", "WASM µs", "reference µs", "WASM speed-up", "WASM decisions/s", "WASM memory MiB"],
-      kernel.map((r) => [r.models, r.gpus, r.wasm_us, r.reference_us, `${r.speedup}×`, r.wasm_decisions_per_s, r.wasm_memory_mib]),
+      rows.map((r) => [r.models, r.gpus, r.wasm_us, r.reference_us, `${r.speedup}×`, r.wasm_decisions_per_s, r.wasm_memory_mib]),
     ),
   );
+}
+
+function printE2e(rows: E2eRow[]): void {
+  console.log("\nEnd to end: POST /v1/route through wrangler dev (median of rounds), router vs trivial Hono worker\n");
+  const byConn = [...new Set(rows.map((r) => r.connections))];
+  console.log(
+    table(
+      ["connections", "target", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx", "router/baseline req/s"],
+      byConn.flatMap((connections) => {
+        const router = rows.find((r) => r.connections === connections && r.target === "router")!;
+        const baseline = rows.find((r) => r.connections === connections && r.target === "baseline")!;
+        const ratio = (router.requests_per_s / baseline.requests_per_s).toFixed(2);
+        return [router, baseline].map((r) => [connections, r.target, r.requests_per_s, r.p50_ms, r.p99_ms, r.errors, r.non_2xx, r === router ? ratio : ""]);
+      }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  if (args.has("--help")) {
+    console.log("usage: npm run bench [-- --kernel | --e2e]\n  writes bench/results/latest.json");
+    return;
+  }
+  const all = !args.has("--kernel") && !args.has("--e2e");
+  console.error(`bench on ${machine()}`);
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
+  if (all || args.has("--kernel")) {
+    const kernel = benchKernel(SIZES, "build/kernel.wasm");
+    printKernel(kernel);
+    result["kernel"] = kernel;
+  }
+  if (all || args.has("--e2e")) {
+    const e2e = await benchE2e({ connections: [1, 32], seconds: 5, rounds: 2 });
+    printE2e(e2e);
+    result["e2e"] = e2e;
+  }
   mkdirSync("bench/results", { recursive: true });
-  const result = { date: new Date().toISOString(), machine: machine(), kernel };
   writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
   console.log("\nwrote bench/results/latest.json");
 }
