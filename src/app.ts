@@ -10,6 +10,7 @@ import { registryRoutes } from "./registry/routes";
 import { EMPTY_FLEET, RoutingContext, type FleetSource } from "./routing/context";
 import { routingRoutes } from "./routing/routes";
 import { healthRoutes } from "./health";
+import { mountOpenApi } from "./operator/openapi";
 
 export interface AppOptions {
   kernelModule: WebAssembly.Module;
@@ -22,6 +23,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes());
   app.route("/", registryRoutes(context));
   app.route("/", routingRoutes(context));
+
+  // Last, so the document sees every route registered above.
+  mountOpenApi(app);
 
   app.notFound((c) =>
     new Problem({
