@@ -13,7 +13,12 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Test-only values, not secrets: tests that need admin rights send this token.
-              bindings: { ADMIN_TOKEN: "test-admin-token", CACHE_TTL_MS: "0" },
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                CACHE_TTL_MS: "0",
+                // Test-only agent keys (test/support/telemetry.ts signs with them); two for rotation.
+                AGENT_KEYS: JSON.stringify({ "test-agent": ["test-agent-key-0001", "test-agent-key-0002"], "other-agent": ["other-agent-key-0001"] }),
+              },
             },
           }),
         ],

@@ -10,6 +10,7 @@ import { registryRoutes } from "./registry/routes";
 import { EMPTY_FLEET, RoutingContext, type FleetSource } from "./routing/context";
 import { routingRoutes } from "./routing/routes";
 import { healthRoutes } from "./health";
+import { telemetryRoutes } from "./telemetry/routes";
 import { mountOpenApi } from "./operator/openapi";
 
 export interface AppOptions {
@@ -23,6 +24,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes());
   app.route("/", registryRoutes(context));
   app.route("/", routingRoutes(context));
+  app.route("/", telemetryRoutes(context));
 
   // Last, so the document sees every route registered above.
   mountOpenApi(app);

@@ -8,6 +8,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Comma-separated client keys; when set, client calls need `Authorization: Bearer <key>`. */
   CLIENT_KEYS?: string;
+  /** Agent HMAC keys, JSON `{"agent-id": ["key", "next-key"]}` (two during a rotation); unset = telemetry refused. */
+  AGENT_KEYS?: string;
   /** How long an isolate trusts its cached registry/fleet before asking KV again, in ms. */
   CACHE_TTL_MS?: string;
 }

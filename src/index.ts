@@ -6,7 +6,8 @@
 import kernelModule from "../build/kernel.wasm";
 import { createApp } from "./app";
 import { WasmKernel } from "./kernel/wasm";
+import { KvFleetSource } from "./telemetry/fleet";
 
 new WasmKernel(kernelModule);
 
-export default createApp({ kernelModule });
+export default createApp({ kernelModule, fleetSource: new KvFleetSource() });

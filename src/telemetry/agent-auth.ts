@@ -1,0 +1,68 @@
+/**
+ * Guards POST /v1/telemetry before anything reads the body as JSON or nvidia-smi text: size
+ * (413), configured keys (403), the three signature headers (401), the HMAC under one of the
+ * agent's keys (401) and clock skew (401). It reads the body once as bytes; Hono caches them, so
+ * the JSON validator and the handler see the same bytes that were verified.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { Problem } from "../errors";
+import { AgentKeysError, parseAgentKeys } from "./agent-keys";
+import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "./signature";
+
+/** Largest telemetry body: an 8-GPU `nvidia-smi -q -x` is ~220 KiB. */
+export const MAX_TELEMETRY_BYTES = 256 * 1024;
+
+function tooLarge(): Problem {
+  return new Problem({
+    status: 413,
+    title: "Payload too large",
+    detail: `the body is larger than ${MAX_TELEMETRY_BYTES} bytes`,
+    errors: [{ path: "body", message: `at most ${MAX_TELEMETRY_BYTES} bytes` }],
+  });
+}
+
+function rejected(header: string, message: string): Problem {
+  return new Problem({
+    status: 401,
+    title: "Unauthorized",
+    detail: message,
+    errors: [{ path: `header.${header}`, message }],
+    headers: { "www-authenticate": `HMAC-SHA256 headers="${AGENT_HEADER} ${TIMESTAMP_HEADER} ${SIGNATURE_HEADER}"` },
+  });
+}
+
+export const requireAgentSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_TELEMETRY_BYTES) throw tooLarge();
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (body.byteLength > MAX_TELEMETRY_BYTES) throw tooLarge();
+
+  let keys;
+  try {
+    keys = parseAgentKeys(c.env.AGENT_KEYS);
+  } catch (error) {
+    if (!(error instanceof AgentKeysError)) throw error;
+    throw new Problem({
+      status: 403,
+      title: "Forbidden",
+      detail: `telemetry is disabled: ${error.message} (wrangler secret put AGENT_KEYS, or .dev.vars)`,
+      errors: [{ path: `header.${AGENT_HEADER}`, message: "agent keys not configured on the server" }],
+    });
+  }
+  const agent = c.req.header(AGENT_HEADER);
+  const timestamp = c.req.header(TIMESTAMP_HEADER);
+  const signature = c.req.header(SIGNATURE_HEADER);
+  for (const [name, value] of [[AGENT_HEADER, agent], [TIMESTAMP_HEADER, timestamp], [SIGNATURE_HEADER, signature]] as const) {
+    if (!value) throw rejected(name, `missing ${name}: sign the body as HMAC-SHA256("<timestamp>.<body>")`);
+  }
+  if (!/^\d{1,12}$/.test(timestamp!)) throw rejected(TIMESTAMP_HEADER, "X-Timestamp must be Unix time in whole seconds");
+  const agentKeys = keys.get(agent!);
+  if (!agentKeys) throw rejected(AGENT_HEADER, `unknown agent '${agent}'`);
+  if (!(await verify(agentKeys, timestamp!, body, signature!))) throw rejected(SIGNATURE_HEADER, "signature does not match the body and timestamp");
+  const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
+  if (skew > MAX_SKEW_S) {
+    throw rejected(TIMESTAMP_HEADER, `X-Timestamp is ${Math.round(skew)} s away from the router's clock; at most ${MAX_SKEW_S} s allowed`);
+  }
+  await next();
+};

@@ -1,0 +1,75 @@
+/**
+ * The compact routing state kept in each node key's KV metadata, so that one `list` call returns
+ * the whole fleet without reading any value. KV caps metadata at 1024 bytes of JSON: an 8-GPU
+ * node with UUIDs, a shared GPU name, an endpoint and a few model ids takes ~700 bytes. When a
+ * node does not fit (many GPUs, long model lists), the metadata says so (`x: 1`) and the fleet
+ * view reads that node's value instead: one extra KV read per oversized node, per refresh.
+ */
+import { z } from "@hono/zod-openapi";
+import type { FleetGpu, FleetNode } from "../kernel/types";
+
+/** KV's limit on serialized metadata. */
+export const METADATA_MAX_BYTES = 1024;
+
+const n = z.number().nullable();
+/** [index, uuid, free MiB (routable), total MiB, temperature °C, utilization %, name when GPUs differ] */
+const GpuTuple = z.tuple([z.number().int().min(0), z.string().nullable(), n, n, n, n]).rest(z.string().nullable());
+
+export const CompactSchema = z.union([
+  z.strictObject({
+    v: z.literal(1),
+    s: z.number().int().min(0),
+    t: z.number(),
+    e: z.string().nullable(),
+    m: z.array(z.string()),
+    n: z.string().nullable(),
+    g: z.array(GpuTuple).min(1),
+  }),
+  z.strictObject({ v: z.literal(1), s: z.number().int().min(0), t: z.number(), x: z.literal(1) }),
+]);
+export type Compact = z.infer<typeof CompactSchema>;
+
+const encoder = new TextEncoder();
+
+/** The metadata for a node: the full compact state, or the overflow marker when it is too big. */
+export function encodeCompact(node: FleetNode, seq: number): Compact {
+  const names = new Set(node.gpus.map((g) => g.name));
+  const shared = names.size === 1 ? node.gpus[0]!.name : null;
+  const full: Compact = {
+    v: 1,
+    s: seq,
+    t: node.taken_at_ms,
+    e: node.endpoint,
+    m: node.models,
+    n: shared,
+    g: node.gpus.map((g) => {
+      const tuple: [number, string | null, number | null, number | null, number | null, number | null, ...(string | null)[]] = [
+        g.index, g.uuid, g.memory_free_mb, g.memory_total_mb, g.temperature_c, g.utilization_pct,
+      ];
+      if (names.size > 1) tuple.push(g.name);
+      return tuple;
+    }),
+  };
+  if (encoder.encode(JSON.stringify(full)).length <= METADATA_MAX_BYTES) return full;
+  return { v: 1, s: seq, t: node.taken_at_ms, x: 1 };
+}
+
+/** The routing view from metadata, or null for the overflow marker (read the value instead). */
+export function decodeCompact(id: string, compact: Compact): FleetNode | null {
+  if ("x" in compact) return null;
+  return {
+    id,
+    endpoint: compact.e,
+    models: compact.m,
+    taken_at_ms: compact.t,
+    gpus: compact.g.map(([index, uuid, free, total, temperature, utilization, name]): FleetGpu => ({
+      index,
+      uuid,
+      name: compact.n ?? name ?? null,
+      memory_total_mb: total,
+      memory_free_mb: free,
+      temperature_c: temperature,
+      utilization_pct: utilization,
+    })),
+  };
+}

@@ -1,0 +1,72 @@
+/** Response schemas of POST /v1/telemetry and GET /v1/fleet (also the OpenAPI components). */
+import { z } from "@hono/zod-openapi";
+
+export const TelemetryAcceptedSchema = z
+  .object({
+    accepted: z.literal(true),
+    node: z.string(),
+    seq: z.number().int(),
+    gpus: z.number().int().openapi({ description: "GPUs in the snapshot" }),
+    taken_at: z.string(),
+    stale_after_s: z.number().openapi({ description: "Push again well before this many seconds" }),
+  })
+  .openapi("TelemetryAccepted");
+
+export const GpuProblemSchema = z
+  .object({
+    code: z.enum(["temperature_unknown", "too_hot", "utilization_unknown", "too_busy", "free_memory_unknown"]),
+    detail: z.string(),
+  })
+  .openapi("GpuProblem");
+
+export const FleetGpuViewSchema = z
+  .object({
+    index: z.number().int(),
+    uuid: z.string().nullable(),
+    name: z.string().nullable(),
+    memory_total_mb: z.number().nullable(),
+    memory_free_mb: z.number().nullable().openapi({ description: "Free memory routing uses (largest free MIG instance when MIG is on)" }),
+    temperature_c: z.number().nullable(),
+    utilization_pct: z.number().nullable(),
+    healthy: z.boolean().openapi({ description: "Temperature and utilization known and below the registry thresholds" }),
+    placeable: z.boolean().openapi({ description: "Healthy, fresh and with a known free memory: routing may pick it" }),
+    problems: z.array(GpuProblemSchema).openapi({ description: "Why the GPU is unhealthy or unplaceable; [] when fine" }),
+  })
+  .openapi("FleetGpuView");
+
+export const FleetNodeViewSchema = z
+  .object({
+    node: z.string(),
+    endpoint: z.string().nullable(),
+    models: z.array(z.string()),
+    taken_at: z.string(),
+    age_s: z.number(),
+    stale: z.boolean().openapi({ description: "Older than stale_after_s: used only as a last resort" }),
+    gpus: z.array(FleetGpuViewSchema),
+  })
+  .openapi("FleetNodeView");
+
+export const FleetViewSchema = z
+  .object({
+    now: z.string(),
+    registry_version: z.number().int(),
+    thresholds: z.object({
+      max_temperature_c: z.number(),
+      max_utilization_pct: z.number(),
+      stale_after_s: z.number(),
+      memory_headroom_mb: z.number(),
+    }),
+    summary: z.object({
+      nodes: z.number().int(),
+      stale_nodes: z.number().int(),
+      gpus: z.number().int(),
+      healthy_gpus: z.number().int(),
+      placeable_gpus: z.number().int(),
+      largest_free_mb: z.number().nullable().openapi({ description: "Most free memory on one placeable GPU" }),
+    }),
+    nodes: z.array(FleetNodeViewSchema),
+  })
+  .openapi("FleetView");
+
+export type FleetView = z.infer<typeof FleetViewSchema>;
+export type FleetNodeView = z.infer<typeof FleetNodeViewSchema>;
