@@ -5,7 +5,7 @@
  * Pure: no Node APIs, so workerd can import it.
  */
 import demo from "../../src/registry/demo-registry.json";
-import type { Registry } from "../../src/registry/schema";
+import { RegistrySchema, type Registry } from "../../src/registry/schema";
 
 export interface BrokenCase {
   name: string;
@@ -18,7 +18,7 @@ export interface BrokenCase {
 
 /** A deep copy of the demo registry to break. */
 export function demoCopy(): Registry {
-  return structuredClone(demo) as Registry;
+  return RegistrySchema.parse(structuredClone(demo));
 }
 
 function broken(name: string, paths: string[], message: string, edit: (r: Registry) => void): BrokenCase {
