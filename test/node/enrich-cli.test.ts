@@ -82,6 +82,15 @@ describe("enrich --from-dir over the fixtures", () => {
     expect(readRegistry().models.find((m) => m.hf_repo === "fixtures/tiny-coder-1b")!.benchmarks).toHaveLength(4);
   });
 
+  it("on a terminal, draws a progress bar instead of one line per model", async () => {
+    write(fixtureRegistry(GOOD));
+    const io = memoryIo();
+    io.stderr.isTTY = true;
+    expect(await main([file, "--from-dir", CARDS_DIR, "--dry-run"], io)).toBe(0);
+    expect(io.err()).toContain("\r\x1b[2K[########################] 9/9 ");
+    expect(io.err()).not.toContain("[1/9] ");
+  });
+
   it("--model limits the run to one registry model", async () => {
     write(fixtureRegistry(GOOD));
     const io = memoryIo();
