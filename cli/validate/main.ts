@@ -84,7 +84,7 @@ export function buildReport(source: string, loaded: Loaded, strict: boolean): Va
   // Metrics need a document that parsed; cross-reference errors do not stop them (they are counts).
   const parsed = result.registry ?? parsedOrNull(loaded.doc);
   const metrics = parsed ? successMetrics(parsed) : null;
-  const warnings = [...result.warnings, ...metricWarnings(metrics?.metrics ?? [])];
+  const warnings = result.errors.length > 0 ? [] : [...result.warnings, ...metricWarnings(metrics?.metrics ?? [])];
   return {
     source,
     strict,

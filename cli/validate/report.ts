@@ -45,7 +45,8 @@ export function renderText(report: ValidateReport): string {
     for (const item of items) lines.push(`  ${item.path}: ${item.message}`);
   };
   section("errors", report.errors);
-  section("warnings", report.warnings);
+  if (report.errors.length > 0) lines.push("", "warnings: checked once the errors are fixed");
+  else section("warnings", report.warnings);
   if (report.metrics.length > 0) {
     lines.push("", "success metrics");
     const width = Math.max(...report.metrics.map((m) => m.label.length));

@@ -33,7 +33,9 @@ export function validateRegistry(doc: unknown): ValidationResult {
   if (!parsed.success) return { registry: null, errors: zodIssues(parsed.error), warnings: [] };
   const registry = parsed.data;
   const errors = crossReferenceErrors(registry);
-  return { registry: errors.length === 0 ? registry : null, errors, warnings: lintRegistry(registry) };
+  // Warnings on a document with errors are mostly echoes of those errors; they come once it is valid.
+  if (errors.length > 0) return { registry: null, errors, warnings: [] };
+  return { registry, errors, warnings: lintRegistry(registry) };
 }
 
 function crossReferenceErrors(registry: Registry): FieldError[] {
