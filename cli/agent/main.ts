@@ -1,0 +1,100 @@
+/**
+ * `npm run agent -- <command>`: the on-prem telemetry agent. Commands: run (push every interval),
+ * once (one push; the exit code says whether it was accepted), parse (print the normalized
+ * snapshot). index.ts runs it; tests import it or spawn index.ts.
+ */
+import { UsageError, parseCommandLine } from "../shared/args";
+import type { CliIo } from "../shared/io";
+import { runLoop } from "./loop";
+import { FLAGS, agentOptions, type AgentOptions } from "./options";
+import { pushSnapshot, type PushTarget } from "./push";
+import { SampleError, buildSnapshot, nextSeq, readGpus } from "./sample";
+import { HELP } from "./help";
+
+/** Exit codes of `once` (and of every command for usage and sampling errors). */
+export const EXIT = { accepted: 0, rejected: 1, usage: 2, sample: 3, unreachable: 4 } as const;
+
+export async function main(argv: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      io.stdout.write(HELP.agent);
+      return command === undefined ? EXIT.usage : 0;
+    }
+    if (command !== "run" && command !== "once" && command !== "parse") throw new UsageError(`unknown command '${command}'`);
+    const { values, positionals } = parseCommandLine(rest, FLAGS);
+    if (values.help) {
+      io.stdout.write(HELP[command]);
+      return 0;
+    }
+    if (command === "parse") {
+      if (positionals.length !== 1) throw new UsageError("parse takes exactly one FILE");
+      return await parseCommand({ ...agentOptions(values, false), fromFile: positionals[0]! }, io);
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const options = agentOptions(values, true);
+    return command === "once" ? await onceCommand(options, io) : await runCommand(options, io, signal);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`agent: ${error.message}\n(see npm run agent -- ${command ?? ""} --help)\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof SampleError) {
+      io.stderr.write(`agent: ${error.message}\n`);
+      return EXIT.sample;
+    }
+    throw error;
+  }
+}
+
+async function parseCommand(options: AgentOptions, io: CliIo): Promise<number> {
+  const now = Date.now();
+  const snapshot = buildSnapshot(await readGpus(options), options, nextSeq(0, now), now);
+  io.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+  return 0;
+}
+
+function target(options: AgentOptions): PushTarget {
+  return { url: options.url!, agentId: options.agentId, key: options.key!, timeoutMs: options.timeoutMs };
+}
+
+async function onceCommand(options: AgentOptions, io: CliIo): Promise<number> {
+  const now = Date.now();
+  const snapshot = buildSnapshot(await readGpus(options), options, nextSeq(0, now), now);
+  const result = await pushSnapshot(target(options), snapshot);
+  const line = `push node=${snapshot.node} seq=${snapshot.seq} gpus=${snapshot.gpus.length} -> ${result.status ?? "no answer"} ${result.detail} (${result.ms} ms)\n`;
+  if (result.outcome === "accepted") {
+    io.stdout.write(line);
+    return EXIT.accepted;
+  }
+  io.stderr.write(line);
+  return result.outcome === "rejected" ? EXIT.rejected : EXIT.unreachable;
+}
+
+async function runCommand(options: AgentOptions, io: CliIo, external?: AbortSignal): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (name: string) => () => {
+    io.stderr.write(`agent: ${name}, stopping\n`);
+    stop.abort();
+  };
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
+  for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
+  external?.addEventListener("abort", () => stop.abort(), { once: true });
+  io.stderr.write(`agent: pushing node '${options.nodeName}' to ${options.url} every ${options.intervalMs / 1000}s as '${options.agentId}'\n`);
+  try {
+    const accepted = await runLoop({
+      intervalMs: options.intervalMs,
+      maxBackoffMs: options.maxBackoffMs,
+      sample: async (previous, now) => buildSnapshot(await readGpus(options), options, nextSeq(previous, now), now),
+      push: (snapshot, signal) => pushSnapshot(target(options), snapshot, signal),
+      now: () => Date.now(),
+      random: Math.random,
+      log: (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`),
+      signal: stop.signal,
+    });
+    io.stderr.write(`agent: stopped after ${accepted} accepted pushes\n`);
+    return 0;
+  } finally {
+    for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
+  }
+}

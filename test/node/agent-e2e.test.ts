@@ -1,0 +1,93 @@
+/**
+ * End to end on 127.0.0.1: `wrangler dev` on free ports (its own inspector port and a fresh
+ * persistence directory), the real agent CLI process pushing a capture with `once --from-file`,
+ * and the GPU showing up in GET /v1/fleet and in a route decision's placement.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FleetView } from "../../src/telemetry/schema";
+import type { Decision } from "../../src/routing/schema";
+import { FIXTURE_DIR, REPO_ROOT, eventually, freePort, keyFile } from "./agent-support";
+
+const exec = promisify(execFile);
+// The demo agent of .dev.vars.example, also passed with --var: whichever source wrangler reads
+// (a developer's .dev.vars, or none in CI), this agent and key are valid.
+const DEMO_KEYS = readFileSync(join(REPO_ROOT, ".dev.vars.example"), "utf8").match(/^AGENT_KEYS='(.*)'$/m)![1]!;
+const AGENT = "demo-agent";
+const KEY = (JSON.parse(DEMO_KEYS) as Record<string, string[]>)[AGENT]![0]!;
+const H200 = "GPU-2f250b0d-4f72-60e2-86e8-f494ff34e761";
+
+let wrangler: ChildProcess | null = null;
+let base = "";
+let persist = "";
+let log = "";
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO_ROOT, "build/kernel.wasm"))) await exec("npm", ["run", "--silent", "build:kernel"], { cwd: REPO_ROOT, timeout: 120_000 });
+  const port = await freePort();
+  const inspector = await freePort();
+  persist = mkdtempSync(join(tmpdir(), "agent-e2e-"));
+  base = `http://127.0.0.1:${port}`;
+  wrangler = spawn(
+    "npx",
+    ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--var", `AGENT_KEYS:${DEMO_KEYS}`, "--show-interactive-dev-session=false"],
+    { cwd: REPO_ROOT, detached: true, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  wrangler.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+  wrangler.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  await eventually(async () => ((await fetch(`${base}/healthz`)).ok ? true : null), 90_000, `wrangler dev on ${base}\n${log}`);
+}, 150_000);
+
+afterAll(async () => {
+  // Only the process group this test started.
+  if (wrangler?.pid) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  if (persist) rmSync(persist, { recursive: true, force: true });
+});
+
+describe("agent → wrangler dev → fleet → route", () => {
+  it("a pushed capture appears in /v1/fleet and is where a route decision places the model", async () => {
+    const { stdout } = await exec(
+      process.execPath,
+      ["--import", "tsx", "cli/agent/index.ts", "once", "--url", base, "--agent-id", AGENT, "--key-file", keyFile(KEY),
+        "--from-file", join(FIXTURE_DIR, "h200-driver580/q_idle.xml"), "--node-name", "e2e-h200",
+        "--node-endpoint", "http://127.0.0.1:8000", "--models", "qwen2.5-7b-instruct"],
+      { cwd: REPO_ROOT, timeout: 60_000 },
+    );
+    expect(stdout).toMatch(/push node=e2e-h200 seq=\d+ gpus=1 -> 202 accepted/);
+
+    // The isolate caches the fleet for up to CACHE_TTL_MS (2 s): poll, do not sleep.
+    const node = await eventually(async () => {
+      const view = (await (await fetch(`${base}/v1/fleet`)).json()) as FleetView;
+      return view.nodes.find((n) => n.node === "e2e-h200") ?? null;
+    }, 20_000, "the node in /v1/fleet");
+    expect(node).toMatchObject({ endpoint: "http://127.0.0.1:8000", stale: false, models: ["qwen2.5-7b-instruct"] });
+    expect(node.gpus[0]).toMatchObject({ index: 0, uuid: H200, memory_free_mb: 143156, healthy: true, placeable: true, problems: [] });
+
+    const response = await fetch(`${base}/v1/route`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ category: "general_chat", constraints: { allow_models: ["qwen2.5-7b-instruct"] } }),
+    });
+    expect(response.status).toBe(200);
+    const decision = (await response.json()) as Decision;
+    expect(decision.placement).toMatchObject({ node: "e2e-h200", gpu_index: 0, gpu_uuid: H200, free_memory_mb: 143156, endpoint: "http://127.0.0.1:8000", serves_model: true, stale: false });
+  });
+
+  it("a push signed with the wrong key is refused (401), so `once` exits 1", async () => {
+    const args = ["--import", "tsx", "cli/agent/index.ts", "once", "--url", base, "--agent-id", AGENT, "--key-file", keyFile("wrong-key-for-demo-agent-0"),
+      "--from-file", join(FIXTURE_DIR, "h200-driver580/q_idle.xml"), "--node-name", "e2e-h200"];
+    const failed = await exec(process.execPath, args, { cwd: REPO_ROOT, timeout: 60_000 }).then(() => null, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/-> 401 signature does not match/);
+  });
+});
