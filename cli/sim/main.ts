@@ -1,0 +1,184 @@
+/**
+ * `npm run sim`: the fleet simulator's command line. Parses flags into a SimConfig, loads the
+ * kernel from build/kernel.wasm (the same module the worker bundles), runs the scenarios through
+ * src/sim, prints a table per scenario and writes <out>/<scenario>.json and .svg. Progress goes
+ * to stderr. index.ts runs it; tests import it.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { validateRegistry } from "../../src/registry/validation";
+import { DEMO_REGISTRY } from "../../src/registry/store";
+import type { Registry } from "../../src/registry/schema";
+import { renderChart } from "../../src/sim/chart";
+import { DEFAULT_CONFIG, SCENARIOS, type ScenarioName, type SimConfig } from "../../src/sim/config";
+import { POLICIES } from "../../src/sim/policies";
+import { runScenario, unknownCategories } from "../../src/sim/run";
+import { UsageError, nonNegative, parseCommandLine, positiveInt } from "../shared/args";
+import type { CliIo } from "../shared/io";
+import { loadFile } from "../validate/source";
+import { loadKernelModule } from "./kernel-module";
+import { renderTable } from "./table";
+
+export const HELP = `Usage: npm run sim -- [options]
+
+Simulates a GPU fleet serving a seeded request trace and replays it against each routing policy,
+driving the worker's own WASM kernel and decide(). Prints a table per scenario and writes
+<out>/<scenario>.json and <out>/<scenario>.svg. Modelling choices: docs/simulator.md.
+
+  --scenario NAME      steady | bursty | degraded | all (default steady)
+  --nodes N            nodes in the fleet (default ${DEFAULT_CONFIG.fleet.nodes})
+  --gpus-per-node N    GPUs per node (default ${DEFAULT_CONFIG.fleet.gpus_per_node})
+  --gpu-mix LIST       GB:share pairs, e.g. 16:0.15,24:0.25,40:0.2,80:0.3,141:0.1 (the default)
+  --sites N            sites the nodes are spread over (default ${DEFAULT_CONFIG.fleet.sites})
+  --slots N            concurrent requests per GPU (default ${DEFAULT_CONFIG.fleet.slots})
+  --seed N             seed of the fleet layout, trace and telemetry losses (default ${DEFAULT_CONFIG.seed})
+  --duration S         simulated seconds (default ${DEFAULT_CONFIG.trace.duration_s})
+  --rate R             base arrivals per GPU per second (default ${DEFAULT_CONFIG.trace.rate_per_gpu})
+  --push-interval S    telemetry push interval (default ${DEFAULT_CONFIG.telemetry.push_interval_s})
+  --push-delay S       push-to-readable delay (default ${DEFAULT_CONFIG.telemetry.push_delay_s})
+  --view-ttl S         router's fleet cache TTL (default ${DEFAULT_CONFIG.telemetry.view_ttl_s})
+  --policies LIST      comma-separated ids (default all: ${POLICIES.map((p) => p.id).join(",")})
+  --registry FILE      registry JSON (default: the demo registry); the traffic mix is then uniform
+                       over its categories
+  --out DIR            where the JSON and SVG go (default build/sim)
+  -h, --help           this text
+
+Exit codes: 0 done, 2 usage error.
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`sim: ${error.message}\n(see --help)\n`);
+    return 2;
+  }
+}
+
+const OPTIONS = {
+  scenario: { type: "string" },
+  nodes: { type: "string" },
+  "gpus-per-node": { type: "string" },
+  "gpu-mix": { type: "string" },
+  sites: { type: "string" },
+  slots: { type: "string" },
+  seed: { type: "string" },
+  duration: { type: "string" },
+  rate: { type: "string" },
+  "push-interval": { type: "string" },
+  "push-delay": { type: "string" },
+  "view-ttl": { type: "string" },
+  policies: { type: "string" },
+  registry: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const scenarios = scenarioNames(values.scenario ?? "steady");
+  const policies = pickPolicies(values.policies);
+  const registry = values.registry === undefined ? DEMO_REGISTRY : await loadRegistry(values.registry);
+  const config = buildConfig(values, registry);
+  const kernelModule = await loadKernelModule();
+  const out = values.out ?? "build/sim";
+  await mkdir(out, { recursive: true });
+  for (const scenario of scenarios) {
+    const started = performance.now();
+    let last = -1;
+    const report = runScenario({
+      scenario,
+      config: SCENARIOS[scenario].apply(config),
+      registry,
+      policies,
+      kernelModule,
+      onProgress: (policy, done) => {
+        const tenth = Math.floor(done * 10);
+        if (tenth === last) return;
+        last = tenth;
+        io.stderr.write(`${io.stderr.isTTY ? "\r\x1b[2K" : ""}sim ${scenario} ${policy}: ${Math.round(done * 100)}%${io.stderr.isTTY ? "" : "\n"}`);
+      },
+    });
+    const seconds = Math.round((performance.now() - started) / 10) / 100;
+    if (io.stderr.isTTY) io.stderr.write("\r\x1b[2K");
+    io.stdout.write(`${renderTable(report)}(simulated in ${seconds} s)\n\n`);
+    const base = join(out, scenario);
+    await writeFile(`${base}.json`, JSON.stringify({ ...report, wall_seconds: seconds }, null, 1) + "\n");
+    await writeFile(`${base}.svg`, renderChart(report));
+    io.stderr.write(`wrote ${base}.json and ${base}.svg\n`);
+  }
+  return 0;
+}
+
+function scenarioNames(raw: string): ScenarioName[] {
+  const all = Object.keys(SCENARIOS) as ScenarioName[];
+  if (raw === "all") return all;
+  const found = all.find((s) => s === raw);
+  if (!found) throw new UsageError(`--scenario must be one of ${all.join(", ")}, all; got '${raw}'`);
+  return [found];
+}
+
+function pickPolicies(raw: string | undefined): typeof POLICIES {
+  if (raw === undefined) return POLICIES;
+  return raw.split(",").map((id) => {
+    const policy = POLICIES.find((p) => p.id === id.trim());
+    if (!policy) throw new UsageError(`--policies: unknown policy '${id}'; known: ${POLICIES.map((p) => p.id).join(", ")}`);
+    return policy;
+  });
+}
+
+async function loadRegistry(path: string): Promise<Registry> {
+  const loaded = await loadFile(path);
+  if (!loaded.ok) throw new UsageError(`--registry ${path}: ${loaded.error}`);
+  const result = validateRegistry(loaded.doc);
+  if (!result.registry) throw new UsageError(`--registry ${path} is not a valid registry: ${result.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  return result.registry;
+}
+
+/** GB:share pairs → the fleet's class mix. */
+function gpuMix(raw: string): SimConfig["fleet"]["classes"] {
+  return raw.split(",").map((pair) => {
+    const [gb, share] = pair.split(":").map(Number);
+    if (!(gb! > 0) || !(share! >= 0) || pair.split(":").length !== 2) throw new UsageError(`--gpu-mix: '${pair}' is not GB:share (e.g. 80:0.3)`);
+    return { memory_gb: gb!, share: share! };
+  });
+}
+
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>["values"];
+
+function buildConfig(values: Values, registry: Registry): SimConfig {
+  const d = DEFAULT_CONFIG;
+  const positive = (raw: string | undefined, flag: string, fallback: number): number => {
+    const value = nonNegative(raw, flag, fallback);
+    if (value === 0) throw new UsageError(`${flag} must be greater than 0`);
+    return value;
+  };
+  const mix = registry === DEMO_REGISTRY ? d.trace.category_mix : Object.fromEntries(registry.categories.map((c) => [c.id, 1]));
+  const config: SimConfig = {
+    ...d,
+    seed: nonNegative(values.seed, "--seed", d.seed),
+    fleet: {
+      nodes: positiveInt(values.nodes, "--nodes", d.fleet.nodes),
+      gpus_per_node: positiveInt(values["gpus-per-node"], "--gpus-per-node", d.fleet.gpus_per_node),
+      sites: positiveInt(values.sites, "--sites", d.fleet.sites),
+      classes: values["gpu-mix"] === undefined ? d.fleet.classes : gpuMix(values["gpu-mix"]),
+      slots: positiveInt(values.slots, "--slots", d.fleet.slots),
+    },
+    trace: { ...d.trace, category_mix: mix, duration_s: positive(values.duration, "--duration", d.trace.duration_s), rate_per_gpu: positive(values.rate, "--rate", d.trace.rate_per_gpu) },
+    telemetry: {
+      push_interval_s: positive(values["push-interval"], "--push-interval", d.telemetry.push_interval_s),
+      push_delay_s: nonNegative(values["push-delay"], "--push-delay", d.telemetry.push_delay_s),
+      view_ttl_s: positive(values["view-ttl"], "--view-ttl", d.telemetry.view_ttl_s),
+    },
+  };
+  if (!Number.isInteger(config.seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
+  const unknown = unknownCategories(config, registry);
+  if (unknown.length > 0) throw new UsageError(`the traffic mix names categories the registry lacks: ${unknown.join(", ")}`);
+  return config;
+}

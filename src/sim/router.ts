@@ -1,0 +1,68 @@
+/**
+ * The worker's routing code, driven by the simulator: a LoadedRegistry (the shape
+ * RoutingContext caches per isolate) around a WasmKernel built from the same .wasm module, and
+ * routing/decide.ts's decide() for every request, so model choice, fallback and the 422/503
+ * refusals are the worker's own. The engine (engine.ts) feeds it the fleet view it may see.
+ */
+import { Problem } from "../errors";
+import type { FleetNode } from "../kernel/types";
+import { WasmKernel } from "../kernel/wasm";
+import type { Registry } from "../registry/schema";
+import { Taxonomy } from "../registry/taxonomy";
+import type { LoadedRegistry } from "../routing/context";
+import { decide } from "../routing/decide";
+import { RouteRequestSchema, type RouteRequest } from "../routing/schema";
+
+/** What the simulator needs from one decision. */
+export type RouteOutcome =
+  | { status: "ok"; model: string; node: string | null; gpu_index: number; stale: boolean }
+  | { status: "no_model" | "no_gpu" };
+
+export class SimRouter {
+  private readonly loaded: LoadedRegistry;
+  /** Parsed once per category: the body a client would POST to /v1/route. */
+  private readonly requests = new Map<string, RouteRequest>();
+  private decisions = 0;
+
+  constructor(registry: Registry, kernelModule: WebAssembly.Module) {
+    const kernel = new WasmKernel(kernelModule);
+    kernel.loadRegistry(registry);
+    this.loaded = {
+      registry,
+      taxonomy: new Taxonomy(registry.categories),
+      kernel,
+      models: new Map(registry.models.map((m) => [m.id, m])),
+      fleetGeneration: null,
+      fleet: [],
+      nodes: new Map(),
+    };
+  }
+
+  /** Installs a new fleet view, as RoutingContext does when the generation changes. */
+  setFleet(generation: string, nodes: FleetNode[]): void {
+    this.loaded.kernel.loadFleet(nodes);
+    this.loaded.fleetGeneration = generation;
+    this.loaded.fleet = nodes;
+    this.loaded.nodes = new Map(nodes.map((n) => [n.id, n]));
+  }
+
+  /** One POST /v1/route for `category` at simulated wall-clock `now_ms`. */
+  route(category: string, now_ms: number): RouteOutcome {
+    let request = this.requests.get(category);
+    if (!request) {
+      request = RouteRequestSchema.parse({ category, top_k: 1 });
+      this.requests.set(category, request);
+    }
+    try {
+      const decision = decide({ loaded: this.loaded, request, now_ms, decision_id: `sim-${++this.decisions}` });
+      const p = decision.placement;
+      return { status: "ok", model: decision.model.id, node: p?.node ?? null, gpu_index: p?.gpu_index ?? -1, stale: p?.stale ?? false };
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      // 503: models fit but no healthy, fresh GPU had room; 422: no model for the category.
+      if (error.status === 503) return { status: "no_gpu" };
+      if (error.status === 422) return { status: "no_model" };
+      throw error;
+    }
+  }
+}

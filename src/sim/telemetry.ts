@@ -1,0 +1,92 @@
+/**
+ * The telemetry path as the router experiences it: each node's agent samples its GPUs every push
+ * interval, the snapshot becomes readable after a delay, and the router re-reads the fleet at most
+ * once per view TTL (what RoutingContext does with CACHE_TTL_MS). Between re-reads the router's
+ * picture is frozen, and a node whose pushes are lost ages until the kernel treats it as stale.
+ *
+ * The simulated agent builds the same Snapshot a real agent pushes (src/telemetry/snapshot.ts) and
+ * the router reads it through the worker's own toFleetNode conversion.
+ */
+import type { FleetNode } from "../kernel/types";
+import type { GpuReading } from "../telemetry/nvidia-smi/gpu";
+import { toFleetNode, type Snapshot } from "../telemetry/snapshot";
+import type { SimFleet } from "./fleet";
+
+/** Simulated time 0 as wall-clock milliseconds (any fixed instant works; snapshots carry it). */
+export const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+export function simToMs(t_s: number): number {
+  return EPOCH_MS + Math.round(t_s * 1000);
+}
+
+/** The snapshot node `n`'s agent pushes at time t: the truth at that instant, as nvidia-smi reports it. */
+export function snapshotNode(fleet: SimFleet, n: number, t_s: number, modelIds: readonly string[]): Snapshot {
+  const node = fleet.nodes[n]!;
+  const models = new Set<number>();
+  const gpus = node.gpus.map((g): GpuReading => {
+    const gpu = fleet.gpus[g]!;
+    for (const m of gpu.residents.keys()) models.add(m);
+    return {
+      index: gpu.index,
+      uuid: `GPU-sim-${gpu.id}`,
+      name: `sim ${node.memory_gb} GB`,
+      memory_total_mb: gpu.capacity_mb,
+      memory_used_mb: gpu.used_mb,
+      memory_free_mb: gpu.free_mb,
+      memory_reserved_mb: 0,
+      utilization_gpu_pct: Math.round(gpu.utilization_pct),
+      utilization_memory_pct: null,
+      temperature_c: Math.round(gpu.temperature(t_s)),
+      power_draw_w: null,
+      power_limit_w: null,
+      pstate: null,
+      throttle_reasons: null,
+      ecc_errors_uncorrected: null,
+      mig_mode: "disabled",
+      mig_devices: [],
+    };
+  });
+  return {
+    agent_id: `${node.id}-agent`,
+    node: node.id,
+    endpoint: `http://${node.id}.sim:8000`,
+    models: [...models].sort((a, b) => a - b).map((m) => modelIds[m]!),
+    seq: simToMs(t_s),
+    taken_at: new Date(simToMs(t_s)).toISOString(),
+    driver_version: null,
+    cuda_version: null,
+    gpus,
+  };
+}
+
+/** What the router reads for node `n` at time t: its snapshot through the worker's conversion. */
+export function sampleNode(fleet: SimFleet, n: number, t_s: number, modelIds: readonly string[]): FleetNode {
+  return toFleetNode(snapshotNode(fleet, n, t_s, modelIds));
+}
+
+/** The snapshots the router can read: the latest delivered one per node, and whether any changed. */
+export class RouterView {
+  private readonly latest: Array<FleetNode | null>;
+  private changed = false;
+  private generation = 0;
+
+  constructor(nodes: number) {
+    this.latest = new Array<FleetNode | null>(nodes).fill(null);
+  }
+
+  /** A snapshot arrives; an older one than the node's current (reordered delivery) is ignored. */
+  deliver(n: number, snapshot: FleetNode): void {
+    const current = this.latest[n];
+    if (current && current.taken_at_ms >= snapshot.taken_at_ms) return;
+    this.latest[n] = snapshot;
+    this.changed = true;
+  }
+
+  /** The fleet to pack into the kernel, or null when nothing changed since the last read. */
+  read(): { generation: string; nodes: FleetNode[] } | null {
+    if (!this.changed) return null;
+    this.changed = false;
+    this.generation++;
+    return { generation: String(this.generation), nodes: this.latest.filter((n): n is FleetNode => n !== null) };
+  }
+}
