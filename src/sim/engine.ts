@@ -68,7 +68,7 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
     });
     events.push(0, { kind: "refresh" });
   }
-  if (degrade) events.push(degrade.from_s, { kind: "degrade" });
+  if (degrade && degrade.from_s > 0) events.push(degrade.from_s, { kind: "degrade" });
   events.push(config.sample_s, { kind: "sample" });
 
   const handle = (t: number, e: SimEvent): void => {

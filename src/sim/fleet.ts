@@ -55,7 +55,9 @@ export function buildFleet(config: SimConfig, random: Random): SimFleet {
     const site = n % Math.max(1, fleet.sites);
     const node: SimNode = { id: `s${site}-n${String(n).padStart(digits, "0")}`, site, memory_gb, gpus: [] };
     for (let k = 0; k < fleet.gpus_per_node; k++) {
-      const ambient = physics.ambient_c + (random.next() * 2 - 1) * physics.ambient_jitter_c;
+      let ambient = physics.ambient_c + (random.next() * 2 - 1) * physics.ambient_jitter_c;
+      // A site degraded from the start is already hot when the run begins.
+      if (config.degrade && config.degrade.from_s <= 0 && config.degrade.site === site) ambient += config.degrade.ambient_offset_c;
       const gpu = new Gpu(gpus.length, n, k, classMemoryMb(memory_gb), site, ambient, physics, fleet.slots);
       node.gpus.push(gpu.id);
       gpus.push(gpu);

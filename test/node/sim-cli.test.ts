@@ -1,0 +1,68 @@
+/**
+ * `npm run sim` as a command: run in-process through main() with collecting streams. Checks the
+ * help text, usage errors naming the flag, and that a run writes a report JSON and an SVG chart.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/sim/main";
+import type { CliIo } from "../../cli/shared/io";
+import type { ScenarioReport } from "../../src/sim/run";
+
+function io(): { io: CliIo; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe("npm run sim", () => {
+  it("prints help", async () => {
+    const t = io();
+    expect(await main(["--help"], t.io)).toBe(0);
+    expect(t.out()).toContain("Usage: npm run sim");
+    expect(t.out()).toContain("--scenario");
+  });
+
+  it.each([
+    [["--nodes", "0"], "--nodes"],
+    [["--scenario", "windy"], "--scenario"],
+    [["--policies", "static,oracle"], "oracle"],
+    [["--gpu-mix", "80"], "--gpu-mix"],
+    [["--rate", "-1"], "--rate"],
+    [["--bogus"], "bogus"],
+  ])("rejects %j with exit 2 naming the flag", async (argv, named) => {
+    const t = io();
+    expect(await main(argv, t.io)).toBe(2);
+    expect(t.err()).toContain(named);
+    expect(t.out()).toBe("");
+  });
+
+  it("runs a scenario, prints the table and writes JSON and SVG", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sim-cli-"));
+    dirs.push(dir);
+    const t = io();
+    const code = await main(["--nodes", "3", "--gpus-per-node", "2", "--duration", "120", "--seed", "5", "--policies", "static,dynamic-bench", "--out", dir], t.io);
+    expect(code).toBe(0);
+    expect(t.out()).toContain("(a) static tiers");
+    expect(t.out()).toContain("(c) dynamic + bench + fallback");
+    const report = JSON.parse(await readFile(join(dir, "steady.json"), "utf8")) as ScenarioReport;
+    expect(report.fleet).toMatchObject({ nodes: 3, gpus: 6 });
+    expect(report.config.seed).toBe(5);
+    expect(report.results.map((r) => r.policy)).toEqual(["static", "dynamic-bench"]);
+    const svg = await readFile(join(dir, "steady.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("Latency CDF");
+    expect(svg).toContain("(c) dynamic + bench + fallback");
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+});
