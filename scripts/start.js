@@ -2,11 +2,15 @@
 // `npm start [-- --port N]`: builds the WASM kernel, makes sure local secrets exist (copying the
 // clearly-marked demo values from .dev.vars.example when .dev.vars is missing) and runs
 // `wrangler dev`. Extra arguments go to wrangler; each port gets its own inspector port so
-// several routers can run side by side.
+// several routers can run side by side. Once the router answers, a demo fleet of agents pushes
+// real captures (scripts/demo-fleet.js) unless `--no-demo-fleet` is given.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
+import { demoAgentKeys, startDemoFleet } from "./demo-fleet.js";
 
 const args = process.argv.slice(2);
+const demoAt = args.indexOf("--no-demo-fleet");
+if (demoAt >= 0) args.splice(demoAt, 1);
 const build = spawnSync("npm", ["run", "--silent", "build:kernel"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
@@ -21,6 +25,24 @@ if (portAt < 0) args.push("--port", String(port));
 if (!args.includes("--inspector-port")) args.push("--inspector-port", String(port + 10000));
 if (!args.includes("--ip")) args.push("--ip", "127.0.0.1");
 
-const child = spawn("npx", ["wrangler", "dev", ...args], { stdio: "inherit" });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+const demo = demoAt >= 0 ? null : demoAgentKeys();
+if (demo?.inject) {
+  args.push("--var", `AGENT_KEYS:${demo.json}`);
+  console.log("start: .dev.vars has no AGENT_KEYS; using the demo agent keys of .dev.vars.example");
+}
+if (demo && !demo.key) console.log(`demo fleet: off (${demo.why})`);
+
+// wrangler's own entry, not npx: npx does not pass SIGTERM on, which left wrangler running.
+const child = spawn(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "dev", ...args], { stdio: "inherit" });
+const ipAt = args.indexOf("--ip");
+const stopFleet = demo?.key ? startDemoFleet(`http://${args[ipAt + 1]}:${port}`, demo.key) : () => Promise.resolve();
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    stopFleet();
+    child.kill(signal);
+  });
+}
+child.on("exit", (code) => {
+  stopFleet();
+  process.exit(code ?? 0);
+});
