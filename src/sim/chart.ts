@@ -6,10 +6,10 @@
 import type { ScenarioReport } from "./run";
 
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
-const WIDTH = 960;
+const WIDTH = 1000;
 const PANEL_H = 230;
 const LEFT = 64;
-const RIGHT = 200;
+const RIGHT = 240;
 const TOP = 56;
 const GAP = 64;
 
@@ -23,7 +23,8 @@ interface Panel {
 }
 
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.?0+$/, "") || "0";
+/** A tick label: integers as they are, fractions with at most two decimals. */
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, "").replace(/\.$/, ""));
 
 /** Five round ticks from 0 to about max. */
 function ticks(max: number): number[] {
