@@ -11,7 +11,10 @@ import { SnapshotSchema, toFleetNode } from "../../src/telemetry/snapshot";
 import { TelemetryStore } from "../../src/telemetry/store";
 import { KvFleetSource } from "../../src/telemetry/fleet";
 import { parseNvidiaSmi } from "../../src/telemetry/nvidia-smi";
-import { eightGpuXml } from "../support/nvidia-smi-builders";
+import { XML_SOURCE, eightGpuXmlFrom } from "../support/nvidia-smi-builders";
+import { FIXTURES } from "../fixtures/nvidia-smi";
+
+const eightGpuXml = () => eightGpuXmlFrom(FIXTURES[XML_SOURCE]!);
 
 beforeEach(() => clearFleet(env.ROUTER_KV));
 
@@ -62,7 +65,7 @@ describe("TelemetryStore.fleet", () => {
     const n0777 = read.nodes.find((n) => n.id === "n0777")!;
     expect(n0777.gpus.map((g) => g.memory_free_mb)).toEqual([777, 778]);
     expect(n0777.endpoint).toBe("http://n0777.test:8000");
-  });
+  }, 60_000);
 
   it("reads the value of an overflowed node (one extra call) and still returns it whole", async () => {
     const store = new TelemetryStore(env.ROUTER_KV);

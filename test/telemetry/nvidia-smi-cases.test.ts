@@ -6,7 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { FIXTURES } from "../fixtures/nvidia-smi";
 import { parseNvidiaSmi, ParseError } from "../../src/telemetry/nvidia-smi";
-import { eightGpuCsv, eightGpuXml } from "../support/nvidia-smi-builders";
+import { CSV_SOURCE, XML_SOURCE, eightGpuCsvFrom, eightGpuXmlFrom } from "../support/nvidia-smi-builders";
+
+const eightGpuCsv = () => eightGpuCsvFrom(FIXTURES[CSV_SOURCE]!);
+const eightGpuXml = () => eightGpuXmlFrom(FIXTURES[XML_SOURCE]!);
 
 const HEADER = "index, uuid, name, memory.total [MiB], memory.used [MiB], memory.free [MiB], temperature.gpu, utilization.gpu [%]";
 const ROW = "0, GPU-aaaa, NVIDIA H200, 143771 MiB, 0 MiB, 143156 MiB, 37, 0 %";
