@@ -128,6 +128,17 @@ describe("truncated output", () => {
     }
   });
 
+  it("rejects a log cut inside <supported_clocks>, the block the reader skips, with the true line", () => {
+    const text = FIXTURES["h200-driver580/q_load.xml"]!;
+    const cut = text.slice(0, text.indexOf("<supported_graphics_clock>1500 MHz"));
+    expect(parseError(cut).message).toMatch(/not well-formed XML/);
+    // A break after the skipped block is still reported on its real line.
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.includes("<process_name>python3</process_name>"));
+    lines[at] = lines[at]!.replace("</process_name>", "</process_nam>");
+    expect(parseError(lines.join("\n")).line).toBe(at + 1);
+  });
+
   it("names the line of an XML syntax error", () => {
     const error = parseError("<?xml version=\"1.0\" ?>\n<nvidia_smi_log>\n<gpu>\n<uuid>x</uuid>\n</nvidia_smi_log>\n");
     expect(error.line).toBeGreaterThanOrEqual(3);
