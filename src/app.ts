@@ -10,8 +10,10 @@ import { registryRoutes } from "./registry/routes";
 import { EMPTY_FLEET, RoutingContext, type FleetSource } from "./routing/context";
 import { routingRoutes } from "./routing/routes";
 import { healthRoutes } from "./health";
-import { telemetryRoutes } from "./telemetry/routes";
 import { mountOpenApi } from "./operator/openapi";
+import { experimentRoutes } from "./experiments/routes";
+import { RunningExperiments } from "./experiments/running";
+import { telemetryRoutes } from "./telemetry/routes";
 
 export interface AppOptions {
   kernelModule: WebAssembly.Module;
@@ -20,10 +22,12 @@ export interface AppOptions {
 
 export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const context = new RoutingContext({ kernelModule: options.kernelModule, fleetSource: options.fleetSource ?? EMPTY_FLEET });
+  const running = new RunningExperiments();
   const app = new OpenAPIHono<AppEnv>();
   app.route("/", healthRoutes());
-  app.route("/", registryRoutes(context));
-  app.route("/", routingRoutes(context));
+  app.route("/", registryRoutes(context, running));
+  app.route("/", routingRoutes(context, running));
+  app.route("/", experimentRoutes(context, running));
   app.route("/", telemetryRoutes(context));
 
   // Last, so the document sees every route registered above.

@@ -2,8 +2,12 @@
  * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS) come
  * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
  */
+import type { ExperimentObject } from "./experiments/object";
+
 export interface Env {
   ROUTER_KV: KVNamespace;
+  /** One Durable Object per A/B experiment, named by the experiment id (src/experiments/object.ts). */
+  EXPERIMENTS: DurableObjectNamespace<ExperimentObject>;
   /** Bearer token for admin calls (PUT /v1/registry, experiments create/stop). Unset = admin calls refused. */
   ADMIN_TOKEN?: string;
   /** Comma-separated client keys; when set, client calls need `Authorization: Bearer <key>`. */

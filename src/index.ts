@@ -1,5 +1,5 @@
 /**
- * Worker entry: the app and (later) the Durable Object classes. The kernel module is compiled
+ * Worker entry: the app and the Durable Object classes. The kernel module is compiled
  * by `npm run build:kernel`; instantiating it here checks its ABI when the isolate starts, so a
  * stale build fails loudly at start-up instead of mid-request.
  */
@@ -11,3 +11,4 @@ import { KvFleetSource } from "./telemetry/fleet";
 new WasmKernel(kernelModule);
 
 export default createApp({ kernelModule, fleetSource: new KvFleetSource() });
+export { ExperimentObject } from "./experiments/object";

@@ -3,6 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireClient } from "../auth";
 import { badRequest, conflict } from "../errors";
 import { pickProblems } from "../problem-schema";
+import { CanaryReportSchema, registryBefore, startCanaries } from "../experiments/canary";
+import type { RunningExperiments } from "../experiments/running";
+import { ExperimentSchema } from "../experiments/schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter, jsonBody } from "../validate";
 import { CategorySchema, RegistrySchema } from "./schema";
@@ -19,7 +22,14 @@ const RegistryInputSchema = RegistrySchema.extend({
 }).openapi("RegistryInput");
 
 const RegistryReplacedSchema = z
-  .object({ version: z.number().int(), updated_at: z.string(), models: z.number().int(), categories: z.number().int() })
+  .object({
+    version: z.number().int(),
+    updated_at: z.string(),
+    models: z.number().int(),
+    categories: z.number().int(),
+    experiments: z.array(ExperimentSchema).openapi({ description: "Canary experiments this update started (one per category whose top model changed)" }),
+    canary: CanaryReportSchema,
+  })
   .openapi("RegistryReplaced");
 
 const CategoriesSchema = z
@@ -41,7 +51,10 @@ const putRegistry = createRoute({
   tags: ["registry"],
   summary: "Replace the registry (admin): validated whole, swapped atomically, version bumped",
   middleware: [requireAdmin, jsonBody(MAX_REGISTRY_BYTES)] as const,
-  request: { body: { required: true, content: { "application/json": { schema: RegistryInputSchema } } } },
+  request: {
+    query: z.object({ canary: z.enum(["true", "false"]).optional().openapi({ description: "'false': start no canary experiments for this update" }) }),
+    body: { required: true, content: { "application/json": { schema: RegistryInputSchema } } },
+  },
   responses: {
     200: { description: "Stored and live", content: { "application/json": { schema: RegistryReplacedSchema } } },
     ...pickProblems(400, 401, 403, 409, 413, 415),
@@ -57,7 +70,7 @@ const getCategories = createRoute({
   responses: { 200: { description: "Categories", content: { "application/json": { schema: CategoriesSchema } } }, ...pickProblems(401) },
 });
 
-export function registryRoutes(context: RoutingContext) {
+export function registryRoutes(context: RoutingContext, running?: RunningExperiments) {
   return createRouter()
     .openapi(getRegistry, async (c) => {
       const { registry } = await context.get(c.env, Date.now());
@@ -79,10 +92,16 @@ export function registryRoutes(context: RoutingContext) {
       }
       const result = validateRegistry({ ...body, version: current });
       if (!result.registry) throw badRequest("the registry is invalid; nothing was stored", result.errors);
-      const stored = await store.replace(result.registry, new Date());
+      const previous = await registryBefore(context, c.env, current);
+      const now = new Date();
+      const stored = await store.replace(result.registry, now);
       context.install(stored);
+      const canary = await startCanaries({ env: c.env, previous, next: stored, requested: c.req.valid("query").canary !== "false", now, running });
       return c.json(
-        { version: stored.version, updated_at: stored.updated_at!, models: stored.models.length, categories: stored.categories.length },
+        {
+          version: stored.version, updated_at: stored.updated_at!, models: stored.models.length, categories: stored.categories.length,
+          experiments: canary.started, canary: canary.report,
+        },
         200,
       );
     });

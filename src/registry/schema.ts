@@ -85,6 +85,20 @@ export const GpuClassSchema = z.strictObject({
   memory_mb: z.number().int().positive(),
 });
 
+/** Canary experiments on registry updates (src/experiments/canary.ts fills in the defaults). */
+export const CanaryConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().openapi({ description: "Start canaries at all; default true" }),
+    split: z
+      .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+      .refine((s) => Math.abs(s[0] + s[1] - 1) <= 1e-6, { message: "the two shares must sum to 1" })
+      .optional()
+      .openapi({ description: "Traffic share of [previous top model, new top model]; default [0.9, 0.1]" }),
+    min_samples: z.number().int().min(1).max(1_000_000_000).optional().openapi({ description: "Per variant; default 1000" }),
+    significance: z.number().gt(0).max(0.5).optional().openapi({ description: "Default 0.05" }),
+  })
+  .openapi("CanaryConfig", { description: "A/B canary started when a registry update changes a category's top model" });
+
 export const RegistryConfigSchema = z
   .strictObject({
     gpu: z.strictObject({
@@ -99,6 +113,7 @@ export const RegistryConfigSchema = z
       runtime_overhead_mb: z.number().min(0),
     }),
     gpu_classes: z.array(GpuClassSchema).min(1).max(64),
+    canary: CanaryConfigSchema.optional(),
   })
   .openapi("RegistryConfig");
 
@@ -119,4 +134,5 @@ export type Model = z.infer<typeof ModelSchema>;
 export type Category = z.infer<typeof CategorySchema>;
 export type Benchmark = z.infer<typeof BenchmarkSchema>;
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
+export type CanaryConfig = z.infer<typeof CanaryConfigSchema>;
 export type Registry = z.infer<typeof RegistrySchema>;

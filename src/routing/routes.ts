@@ -3,8 +3,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireClient } from "../auth";
 import { pickProblems } from "../problem-schema";
 import { createRouter, jsonBody } from "../validate";
+import { recordAssignmentLater } from "../experiments/record";
+import { routeWithExperiment } from "../experiments/route-with-experiment";
+import { RunningExperiments } from "../experiments/running";
 import type { RoutingContext } from "./context";
-import { decide } from "./decide";
 import { DecisionSchema, RouteRequestSchema } from "./schema";
 
 const route = createRoute({
@@ -20,11 +22,13 @@ const route = createRoute({
   },
 });
 
-export function routingRoutes(context: RoutingContext) {
+export function routingRoutes(context: RoutingContext, experiments: RunningExperiments = new RunningExperiments()) {
   return createRouter().openapi(route, async (c) => {
     const now = Date.now();
-    const loaded = await context.get(c.env, now);
-    const decision = decide({ loaded, request: c.req.valid("json"), now_ms: now, decision_id: crypto.randomUUID() });
+    const [loaded, running] = await Promise.all([context.get(c.env, now), experiments.get(c.env, now)]);
+    // decide(), wrapped: a running experiment covering the category picks the variant to route with.
+    const { decision, assignment } = routeWithExperiment({ loaded, request: c.req.valid("json"), now_ms: now, decision_id: crypto.randomUUID(), experiments: running });
+    if (assignment) recordAssignmentLater(c, assignment);
     return c.json(decision, 200);
   });
 }

@@ -67,7 +67,13 @@ export const CandidateSchema = z
   .object({ model: ModelSummarySchema, score: ScoreSchema, placement: PlacementSchema.nullable() })
   .openapi("Candidate");
 
-export const ExperimentRefSchema = z.object({ id: z.string(), variant: z.string() }).openapi("ExperimentRef");
+export const ExperimentRefSchema = z
+  .object({
+    id: z.string(),
+    variant: z.string(),
+    fallback: z.boolean().openapi({ description: "The variant could not be served; this is plain routing, counted as a fallback" }),
+  })
+  .openapi("ExperimentRef");
 
 export const DecisionSchema = z
   .object({
