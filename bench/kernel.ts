@@ -2,7 +2,7 @@
  * Kernel bench: decisions per second of the WASM kernel and the TS reference on synthetic
  * registries and fleets (test/support/synthetic.ts), side by side in one run.
  */
-import { readFileSync } from "node:fs";
+import { loadKernelModule } from "../cli/sim/kernel-module";
 import { ReferenceKernel } from "../src/kernel/reference";
 import type { Kernel, KernelRequest } from "../src/kernel/types";
 import { WasmKernel } from "../src/kernel/wasm";
@@ -30,8 +30,8 @@ function requests(categories: string[]): KernelRequest[] {
   ]);
 }
 
-export function benchKernel(sizes: Array<{ models: number; gpus: number }>, kernelPath: string, minMs = 250): KernelRow[] {
-  const module = new WebAssembly.Module(readFileSync(kernelPath));
+export async function benchKernel(sizes: Array<{ models: number; gpus: number }>, minMs = 250): Promise<KernelRow[]> {
+  const module = await loadKernelModule();
   const rows: KernelRow[] = [];
   for (const { models, gpus } of sizes) {
     const registry = syntheticRegistry({ models, seed: 1 });

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   console.error(`bench on ${machine()}`);
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
   if (all || args.has("--kernel")) {
-    const kernel = benchKernel(SIZES, "build/kernel.wasm");
+    const kernel = await benchKernel(SIZES);
     printKernel(kernel);
     result["kernel"] = kernel;
   }
