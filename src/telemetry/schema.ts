@@ -8,7 +8,6 @@ export const TelemetryAcceptedSchema = z
     seq: z.number().int(),
     gpus: z.number().int().openapi({ description: "GPUs in the snapshot" }),
     taken_at: z.string(),
-    stale_after_s: z.number().openapi({ description: "Push again well before this many seconds" }),
   })
   .openapi("TelemetryAccepted");
 
