@@ -44,10 +44,10 @@ export function decideWinner(input: WinnerInput): { winner: string | null; reaso
   if (better.length > 0) {
     const rank = (v: VariantReport): number => v.adjusted_score ?? -(v.error_rate ?? 1);
     const best = better.reduce((a, b) => (rank(b) > rank(a) ? b : a));
-    return { winner: best.name, reason: `${best.name} beats the control ${input.variants[0]!.name} significantly at ${input.alpha} and has the highest adjusted score among those that do` };
+    return { winner: best.name, reason: `${best.name} beats the control variant '${input.variants[0]!.name}' significantly at ${input.alpha} and has the highest adjusted score among those that do` };
   }
   if (input.comparisons.every((c) => c.verdict === "worse")) {
-    return { winner: input.variants[0]!.name, reason: `every variant is significantly worse than the control at ${input.alpha}` };
+    return { winner: input.variants[0]!.name, reason: `every variant is significantly worse than the control variant '${input.variants[0]!.name}' at ${input.alpha}` };
   }
   return { winner: null, reason: `no variant differs significantly from the control at ${input.alpha}` };
 }

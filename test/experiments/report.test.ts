@@ -143,7 +143,7 @@ describe("seeded simulations", () => {
     expect(comparison.verdict).toBe("better");
     expect(report.srm.mismatch).toBe(false);
     expect(report.winner).toBe("treatment");
-    expect(report.winner_reason).toMatch(/treatment beats the control control/);
+    expect(report.winner_reason).toMatch(/^treatment beats the control variant 'control' significantly at 0.05/);
   });
 
   it("equal arms: no winner, and no significant difference claimed", { timeout: 120_000 }, async () => {
