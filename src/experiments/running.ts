@@ -29,12 +29,20 @@ export class RunningExperiments {
     this.checkedAt = -Infinity;
   }
 
+  /**
+   * Routing must not fail because of the experiment index: an unreadable list keeps the last
+   * known set, and an unreadable definition drops only that experiment (both logged).
+   */
   private async refresh(env: Env, now_ms: number): Promise<readonly Experiment[]> {
     const store = new ExperimentStore(env.ROUTER_KV);
     const known = new Map(this.running.map((e) => [e.id, e]));
-    const listed = (await store.list()).filter((l) => l.status === "running");
-    const definitions = await Promise.all(listed.map((l) => known.get(l.id) ?? store.get(l.id)));
-    this.running = definitions.filter((e): e is Experiment => e !== null && e.status === "running");
+    try {
+      const listed = (await store.list()).filter((l) => l.status === "running");
+      const definitions = await Promise.all(listed.map((l) => known.get(l.id) ?? store.tryGet(l.id)));
+      this.running = definitions.filter((e): e is Experiment => e !== null && e.status === "running");
+    } catch (error) {
+      console.error("experiment index unreadable; routing keeps the last known running experiments:", error);
+    }
     this.checkedAt = now_ms;
     return this.running;
   }

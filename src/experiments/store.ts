@@ -37,6 +37,16 @@ export class ExperimentStore {
     return raw === null ? null : ExperimentSchema.parse(raw);
   }
 
+  /** Like get, but a definition that fails validation is logged and treated as absent. */
+  async tryGet(id: string): Promise<Experiment | null> {
+    try {
+      return await this.get(id);
+    } catch (error) {
+      console.error(`experiment index: ignoring ${PREFIX + id}, its definition is unreadable:`, error);
+      return null;
+    }
+  }
+
   /** Every key with its metadata, following list cursors; keys with unreadable metadata are skipped and logged. */
   async list(): Promise<ExperimentListing[]> {
     const out: ExperimentListing[] = [];
@@ -59,7 +69,7 @@ export class ExperimentStore {
   /** The definitions of every listed experiment (optionally only those with `status`), by id. */
   async all(status?: Experiment["status"]): Promise<Experiment[]> {
     const listed = (await this.list()).filter((l) => status === undefined || l.status === status);
-    const found = await Promise.all(listed.map((l) => this.get(l.id)));
+    const found = await Promise.all(listed.map((l) => this.tryGet(l.id)));
     return found.filter((e): e is Experiment => e !== null).sort((a, b) => a.id.localeCompare(b.id));
   }
 }

@@ -139,3 +139,17 @@ describe("which experiment covers a request", () => {
     expect((await getReport(id)).variants.reduce((s, v) => s + v.assignments, 0)).toBe(1);
   });
 });
+
+describe("a damaged experiment index", () => {
+  it("an unreadable definition in KV is skipped: routing and the list keep working", async () => {
+    const id = uniqueId();
+    await createExperiment(alphaVsBeta(id));
+    await env.ROUTER_KV.put("experiment:broken", JSON.stringify({ id: "broken", split: "all" }), {
+      metadata: { status: "running", category: "code", include_descendants: true },
+    });
+    const decision = await route({ category: "code", unit_id: "u" });
+    expect(decision.experiment!.id).toBe(id);
+    const listed = (await (await callWorker("GET", "/v1/experiments")).json()) as { experiments: Array<{ id: string }> };
+    expect(listed.experiments.map((e) => e.id)).toEqual([id]);
+  });
+});
