@@ -2,7 +2,8 @@
  * `agent run`: sample every interval, push the newest snapshot, and while the router is down keep
  * sampling but hold only the latest one, retrying with exponential backoff and jitter. One log
  * line per push attempt. Stops when `signal` aborts (SIGINT/SIGTERM in main.ts). The clock,
- * sleep and random source come in as arguments so the policy is deterministic under test.
+ * sleep and random source come in as arguments so the policy is deterministic under test
+ * (main.ts passes Date.now, sleepFor and Math.random).
  */
 import type { Snapshot } from "../../src/telemetry/snapshot";
 import type { PushResult } from "./push";
@@ -13,6 +14,8 @@ export interface LoopDeps {
   sample: (seq: number, now_ms: number) => Promise<Snapshot>;
   push: (snapshot: Snapshot, signal: AbortSignal) => Promise<PushResult>;
   now: () => number;
+  /** Waits `ms` or until `signal` aborts, whichever is first. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
   log: (line: string) => void;
   signal: AbortSignal;
@@ -28,7 +31,8 @@ export function backoffMs(failures: number, intervalMs: number, maxBackoffMs: nu
   return Math.round(base * (0.5 + random / 2));
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** The real sleep: a timer that an abort cuts short. */
+export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, Math.max(0, ms));
@@ -57,7 +61,7 @@ export async function runLoop(deps: LoopDeps): Promise<number> {
       try {
         const snapshot = await deps.sample(seq, now);
         seq = snapshot.seq;
-        if (pending) replaced++;
+        if (pending) replaced++; // samples dropped unsent since the last answered push
         pending = snapshot; // only the newest sample is ever sent
       } catch (error) {
         deps.log(`sample failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -83,7 +87,7 @@ export async function runLoop(deps: LoopDeps): Promise<number> {
       }
     }
     const wake = pending ? Math.min(nextSample, nextSend) : nextSample;
-    await sleep(wake - deps.now(), deps.signal);
+    await deps.sleep(wake - deps.now(), deps.signal);
   }
   return accepted;
 }

@@ -5,7 +5,7 @@
  */
 import { UsageError, parseCommandLine } from "../shared/args";
 import type { CliIo } from "../shared/io";
-import { runLoop } from "./loop";
+import { runLoop, sleepFor } from "./loop";
 import { FLAGS, agentOptions, type AgentOptions } from "./options";
 import { pushSnapshot, type PushTarget } from "./push";
 import { SampleError, buildSnapshot, nextSeq, readGpus } from "./sample";
@@ -88,6 +88,7 @@ async function runCommand(options: AgentOptions, io: CliIo, external?: AbortSign
       sample: async (previous, now) => buildSnapshot(await readGpus(options), options, nextSeq(previous, now), now),
       push: (snapshot, signal) => pushSnapshot(target(options), snapshot, signal),
       now: () => Date.now(),
+      sleep: sleepFor,
       random: Math.random,
       log: (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`),
       signal: stop.signal,

@@ -138,43 +138,44 @@ describe("agent run", () => {
     expect(backoffMs(3, 5000, 60_000, 0.5)).toBe(15000);
   });
 
-  it("keeps sampling while pushes fail, sends only the newest sample, and stops on abort", async () => {
+  it("keeps sampling while pushes fail, sends only the newest sample, backs off, and stops on abort", async () => {
+    // A virtual clock: sleep advances it, so the schedule below is exact, not timing-dependent.
+    let clock = 0;
     const stop = new AbortController();
     let sampled = 0;
-    let newest = 0;
     const pushed: number[] = [];
     const lines: string[] = [];
     const outcomes: PushResult["outcome"][] = ["retry", "retry", "retry", "accepted", "accepted"];
     const accepted = await runLoop({
-      intervalMs: 20,
-      maxBackoffMs: 200,
-      sample: async (previous, now) => {
-        sampled++;
-        newest = Math.max(previous + 1, now);
-        return { ...fakeSnapshot(), seq: newest };
-      },
+      intervalMs: 1000,
+      maxBackoffMs: 60_000,
+      sample: async () => ({ ...fakeSnapshot(), seq: ++sampled }),
       push: async (snapshot) => {
-        // Whatever is sent is the newest sample taken so far, never an older held one.
-        expect(snapshot.seq).toBe(newest);
         pushed.push(snapshot.seq);
-        const outcome = outcomes[pushed.length - 1] ?? "accepted";
         // The sixth push is interrupted by the stop (and so not logged or counted).
         if (pushed.length === outcomes.length + 1) stop.abort();
+        const outcome = outcomes[pushed.length - 1] ?? "accepted";
         return { outcome, status: outcome === "retry" ? 503 : 202, detail: outcome, ms: 1 };
       },
-      now: () => Date.now(),
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += Math.max(0, ms);
+      },
       random: () => 0.5,
-      log: (line) => lines.push(line),
+      log: (line) => lines.push(`t=${clock} ${line}`),
       signal: stop.signal,
     });
-    expect(pushed).toHaveLength(6);
+    // t=0 sample 1, push fails, retry after 1000·0.75; t=750 resend 1 (nothing newer), retry after
+    // 2000·0.75; samples 2, 3 at t=1000, 2000; t=2250 push 3, retry after 4000·0.75; samples 4–6;
+    // t=5250 push 6 accepted; then every new sample goes out at once.
+    expect(pushed).toEqual([1, 1, 3, 6, 7, 8]);
     expect(accepted).toBe(2);
-    for (let i = 1; i < pushed.length; i++) expect(pushed[i]!).toBeGreaterThanOrEqual(pushed[i - 1]!);
-    // Retries wait (backoff) while sampling goes on, so some samples are replaced unsent.
-    expect(sampled).toBeGreaterThan(pushed.length);
     expect(lines).toHaveLength(5);
-    expect(lines.slice(0, 3).every((l) => /-> 503 retry; retry \d in/.test(l))).toBe(true);
-    expect(lines[3]).toMatch(/newest of \d+ samples/);
+    expect(lines[0]).toMatch(/^t=0 push node=loop-node seq=1 gpus=1 -> 503 retry; retry 1 in 0\.8s/);
+    expect(lines[1]).toMatch(/^t=750 .*seq=1 .*retry 2 in 1\.5s/);
+    expect(lines[2]).toMatch(/^t=2250 .*seq=3 gpus=1 \(newest of 3 samples\) .*retry 3 in 3\.0s/);
+    expect(lines[3]).toMatch(/^t=5250 .*seq=6 gpus=1 \(newest of 6 samples\) -> 202 accepted/);
+    expect(lines[4]).toMatch(/^t=6000 .*seq=7 gpus=1 -> 202 accepted/);
   });
 
   it("as a process: pushes to a server that is down at first, then stops cleanly on SIGTERM", async () => {
@@ -195,7 +196,10 @@ describe("agent run", () => {
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThanOrEqual(seqs[i - 1]!);
     const accepted = s.received.filter((r) => r.status === 202).map((r) => r.snapshot!.seq);
     expect(accepted[1]!).toBeGreaterThan(accepted[0]!);
-    expect(stdout.trim().split("\n").length).toBeGreaterThanOrEqual(s.received.length);
+    // One line per answered push (a push cut short by the SIGTERM is not logged).
+    const logged = stdout.split("\n").filter((l) => / push node=/.test(l));
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+    expect(logged.length).toBeLessThanOrEqual(s.received.length);
     expect(stdout).toMatch(/-> 503 scripted 503; retry 1 in/);
   });
 });
