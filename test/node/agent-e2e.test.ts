@@ -3,15 +3,16 @@
  * persistence directory), the real agent CLI process pushing a capture with `once --from-file`,
  * and the GPU showing up in GET /v1/fleet and in a route decision's placement.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWrangler, type DevServer } from "../../bench/servers";
 import type { FleetView } from "../../src/telemetry/schema";
 import type { Decision } from "../../src/routing/schema";
-import { FIXTURE_DIR, REPO_ROOT, eventually, freePort, keyFile } from "./agent-support";
+import { FIXTURE_DIR, REPO_ROOT, eventually, keyFile } from "./agent-support";
 
 const exec = promisify(execFile);
 // The demo agent of .dev.vars.example, also passed with --var: whichever source wrangler reads
@@ -21,36 +22,20 @@ const AGENT = "demo-agent";
 const KEY = (JSON.parse(DEMO_KEYS) as Record<string, string[]>)[AGENT]![0]!;
 const H200 = "GPU-2f250b0d-4f72-60e2-86e8-f494ff34e761";
 
-let wrangler: ChildProcess | null = null;
+let router: DevServer | null = null;
 let base = "";
 let persist = "";
-let log = "";
 
 beforeAll(async () => {
   if (!existsSync(join(REPO_ROOT, "build/kernel.wasm"))) await exec("npm", ["run", "--silent", "build:kernel"], { cwd: REPO_ROOT, timeout: 120_000 });
-  const port = await freePort();
-  const inspector = await freePort();
+  // A fresh persistence directory: no node from an earlier run or from `npm start`.
   persist = mkdtempSync(join(tmpdir(), "agent-e2e-"));
-  base = `http://127.0.0.1:${port}`;
-  wrangler = spawn(
-    "npx",
-    ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--var", `AGENT_KEYS:${DEMO_KEYS}`, "--show-interactive-dev-session=false"],
-    { cwd: REPO_ROOT, detached: true, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  wrangler.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  wrangler.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-  await eventually(async () => ((await fetch(`${base}/healthz`)).ok ? true : null), 90_000, `wrangler dev on ${base}\n${log}`);
+  router = await startWrangler("wrangler.toml", ["--persist-to", persist, "--var", `AGENT_KEYS:${DEMO_KEYS}`]);
+  base = router.url;
 }, 150_000);
 
 afterAll(async () => {
-  // Only the process group this test started.
-  if (wrangler?.pid) {
-    try {
-      process.kill(-wrangler.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
+  await router?.stop();
   if (persist) rmSync(persist, { recursive: true, force: true });
 });
 

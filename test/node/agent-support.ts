@@ -1,11 +1,11 @@
 /**
  * Helpers for the agent CLI tests: in-memory CLI streams, a real HTTP server on 127.0.0.1 that
- * checks signatures with the worker's own verify() and answers with scripted statuses, and
- * free-port lookup for `wrangler dev`.
+ * checks signatures with the worker's own verify() and answers with scripted statuses, and a
+ * bounded poll. `wrangler dev` itself comes from bench/servers.ts.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,15 +81,6 @@ export async function startTelemetryServer(script: number[] = [202]): Promise<Te
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Polls `check` every 200 ms until it returns a value or `timeoutMs` passes. */
