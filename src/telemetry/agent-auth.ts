@@ -7,7 +7,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { Problem } from "../errors";
-import { AgentKeysError, parseAgentKeys } from "./agent-keys";
+import { AgentKeysError, parseAgentKeys, type AgentKeys } from "./agent-keys";
 import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "./signature";
 
 /** Largest telemetry body: an 8-GPU `nvidia-smi -q -x` is ~220 KiB. */
@@ -38,7 +38,7 @@ export const requireAgentSignature: MiddlewareHandler<AppEnv> = async (c, next) 
   const body = new Uint8Array(await c.req.arrayBuffer());
   if (body.byteLength > MAX_TELEMETRY_BYTES) throw tooLarge();
 
-  let keys;
+  let keys: AgentKeys;
   try {
     keys = parseAgentKeys(c.env.AGENT_KEYS);
   } catch (error) {

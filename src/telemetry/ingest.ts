@@ -7,7 +7,7 @@
  */
 import { badRequest, type FieldError } from "../errors";
 import { zodIssues } from "../registry/validation";
-import { parseNvidiaSmi, ParseError, type NvidiaSmiFormat } from "./nvidia-smi";
+import { parseNvidiaSmi, ParseError, type NvidiaSmiFormat, type NvidiaSmiReading } from "./nvidia-smi";
 import { SnapshotSchema, type Snapshot, type SnapshotInput } from "./snapshot";
 
 export interface RawUpload {
@@ -42,7 +42,7 @@ export function snapshotFromText(upload: RawUpload): Snapshot {
   if (node === undefined || node.trim() === "") {
     throw badRequest("raw nvidia-smi uploads name their node in X-Node-Name", [{ path: "header.x-node-name", message: "required with a text body" }]);
   }
-  let reading;
+  let reading: NvidiaSmiReading;
   try {
     reading = parseNvidiaSmi(upload.text, { format: formatOf(upload.contentType), fields: list(upload.header("x-query-fields")) });
   } catch (error) {
