@@ -11,7 +11,7 @@
  */
 
 /** Bumped whenever a slot below changes meaning; checked by the host at start-up. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** i32 slots: counts and the byte offsets of every column the host packed. */
 export const HEADER_BASE = 1024;
@@ -25,10 +25,16 @@ export const OUT_BASE = 6144;
 export const RESULTS_BASE = 8192;
 /** i32 category indices of the fallback walk, at most MAX_DEPTH. */
 export const PATH_BASE = 16384;
+/** i32 candidate GPUs of one placement, at most CANDIDATE_LIMIT. */
+export const CANDIDATES_BASE = 20480;
+/** Ring of the last LOADS_RING model loads this kernel placed: i32 pairs (gpu, model). */
+export const LOADS_BASE = 24576;
 /** First byte the host may use for packed columns. */
 export const DYNAMIC_BASE = 131072;
 
 export const MAX_RESULTS = 16;
+export const CANDIDATE_LIMIT = 64;
+export const LOADS_RING = 64;
 export const MAX_DEPTH = 64;
 export const PRECISIONS = 3;
 
@@ -75,11 +81,20 @@ export const H_NODE_GPU_OFF = 40; // i32[N+1]
 export const H_NODE_GPU_IDX = 41; // i32[...], each node's GPUs in H_GPU_SORTED order
 export const H_MODEL_NODE_OFF = 42; // i32[M+1]
 export const H_MODEL_NODE_IDX = 43; // i32[...], nodes that already serve the model
+// What this kernel placed since each node's snapshot; the host carries it over, node by node,
+// until a newer snapshot of that node arrives.
+export const H_LOADS_NEXT = 44; // value, not an offset: model loads recorded so far (ring index = n % LOADS_RING)
+export const H_GPU_SENT = 45; // i32[G] requests placed on the GPU
+export const H_GPU_RESERVED = 46; // f64[G] MiB of model loads placed on the GPU
+export const H_GPU_MARK = 47; // i32[G] per-call stamp: GPU already a candidate
 export const HEADER_SLOTS = 48;
 
 // Config slots (f64 index into CONFIG_BASE).
 export const C_MAX_TEMPERATURE = 0;
 export const C_MAX_UTILIZATION = 1;
+export const C_REQUEST_LOAD = 2; // utilization points one placed request is assumed to add
+export const C_PLACEMENT_CHOICES = 3; // 1 = always the best GPU; 2 = the better of two drawn by the request's seed
+export const C_THERMAL_MARGIN = 4; // °C below the temperature limit a GPU must be for the preferred pass
 
 // Request slots (f64 index into REQUEST_BASE). Absent limits are passed as +Inf / 0.
 export const R_CATEGORY = 0;
@@ -94,6 +109,7 @@ export const R_TOP_K = 8;
 export const R_NOW_MS = 9;
 export const R_STALE_AFTER_MS = 10;
 export const R_HEADROOM_MB = 11;
+export const R_SEED = 12; // unsigned 32-bit integer from the request, for the placement draw
 
 // Per-model request flags (u8 at H_MODEL_FLAGS).
 export const FLAG_ALLOWED = 1;
@@ -123,7 +139,7 @@ export const RS_BENCHMARK = 32; // f64
 export const RS_CONFIDENCE = 40; // f64
 export const RS_MEMORY = 48; // f64, MiB the model needs at that precision
 
-export const PLACED_SERVING = 1; // the node already serves the model
+export const PLACED_SERVING = 1; // the node serves the model (or this kernel just loaded it there)
 export const PLACED_STALE = 2; // last-resort tier: the node's snapshot is stale
 
 // Rejection reasons (bit flags, several may apply at once).

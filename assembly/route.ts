@@ -7,7 +7,7 @@ import {
   H_MODEL_DEFAULT_PRECISION, H_MODEL_FLAGS, H_MODEL_STAMP, H_SCRATCH_CAND, H_SCRATCH_TOTAL,
   H_SCRATCH_ORDER, H_REJ_MODEL, H_REJ_REASON, H_REJ_LEVEL, PRECISIONS, MAX_DEPTH, MAX_RESULTS,
   R_CATEGORY, R_MIN_CONTEXT, R_MAX_MEMORY, R_MAX_PARAMS, R_MIN_SCORE, R_PRECISION, R_USE_ALLOW,
-  R_USE_DENY, R_TOP_K, R_NOW_MS, R_STALE_AFTER_MS, R_HEADROOM_MB, FLAG_ALLOWED, FLAG_DENIED,
+  R_USE_DENY, R_TOP_K, R_NOW_MS, R_STALE_AFTER_MS, R_HEADROOM_MB, R_SEED, FLAG_ALLOWED, FLAG_DENIED,
   O_STATUS, O_RESULTS, O_PATH_LEN, O_REJECTED, O_RESOLVED, STATUS_OK, STATUS_NO_MODEL,
   STATUS_NO_GPU, STATUS_BAD_REQUEST, PATH_BASE, RESULTS_BASE, RESULT_STRIDE, RS_MODEL, RS_GPU,
   RS_PRECISION, RS_PLACEMENT_FLAGS, RS_TOTAL, RS_BASE, RS_BENCHMARK, RS_CONFIDENCE, RS_MEMORY,
@@ -16,7 +16,7 @@ import {
 } from "./layout";
 import { header, request, setOut, getI32, setI32, getF64, setF64, getU8 } from "./memory";
 import { heapify, heapEmpty, heapPop } from "./rank";
-import { findGpu, foundOnServingNode } from "./place";
+import { findGpu, foundServing, recordPlacement } from "./place";
 
 let stamp: i32 = 0;
 let rejected: i32 = 0;
@@ -91,19 +91,28 @@ function writeResult(candidate: i32, gpu: i32, flags: i32): void {
   results++;
 }
 
-/** Tries to place a candidate on a GPU of the given tier; writes a result row when it fits. */
-function tryPlace(candidate: i32, stale: bool): bool {
+/** Tries to place a candidate in one pass; writes a result row when it fits. */
+function tryPlace(candidate: i32, stale: bool, strict: bool): bool {
   const m = getI32(H_CAT_MODEL_IDX, getI32(H_SCRATCH_CAND, candidate));
-  const need = memoryFor(m) + request(R_HEADROOM_MB);
-  const gpu = findGpu(m, need, stale, request(R_NOW_MS), request(R_STALE_AFTER_MS));
+  const gpu = findGpu(m, memoryFor(m), request(R_HEADROOM_MB), stale, strict, request(R_NOW_MS), request(R_STALE_AFTER_MS), request(R_SEED));
   if (gpu < 0) return false;
-  writeResult(candidate, gpu, (foundOnServingNode ? PLACED_SERVING : 0) | (stale ? PLACED_STALE : 0));
+  writeResult(candidate, gpu, (foundServing ? PLACED_SERVING : 0) | (stale ? PLACED_STALE : 0));
   return true;
 }
 
+/** The decision is the first result: only its placement counts against the fleet. */
+function recordChosen(): void {
+  const row = RESULTS_BASE;
+  const gpu = load<i32>(row + RS_GPU);
+  if (gpu < 0) return;
+  const serving = (load<i32>(row + RS_PLACEMENT_FLAGS) & PLACED_SERVING) != 0;
+  recordPlacement(gpu, load<i32>(row + RS_MODEL), load<f64>(row + RS_MEMORY), serving);
+}
+
 /**
- * Ranks the level's candidates and keeps the best top_k that can be placed: fresh GPUs first;
- * only when no candidate fits a fresh GPU, stale ones. Returns the number of results.
+ * Ranks the level's candidates and keeps the best top_k that can be placed, in passes: fresh
+ * nodes strictly, fresh leniently, stale strictly, stale leniently (place.ts says what strict
+ * means). A pass runs only when the ones before it placed nothing. Returns the number of results.
  */
 function placeLevel(count: i32, level: i32, topK: i32): i32 {
   heapify(count);
@@ -115,14 +124,14 @@ function placeLevel(count: i32, level: i32, topK: i32): i32 {
   let unplaced = 0;
   while (results < topK && !heapEmpty()) {
     const candidate = heapPop();
-    if (!tryPlace(candidate, false)) setI32(H_SCRATCH_ORDER, unplaced++, candidate);
+    if (!tryPlace(candidate, false, true)) setI32(H_SCRATCH_ORDER, unplaced++, candidate);
   }
-  if (results == 0) {
-    // The heap is drained and ORDER holds every candidate in rank order: the stale tier.
+  // When nothing was placed the heap is drained and ORDER holds every candidate in rank order.
+  for (let pass = 1; pass < 4 && results == 0; pass++) {
     let stillUnplaced = 0;
     for (let i = 0; i < unplaced && results < topK; i++) {
       const candidate = getI32(H_SCRATCH_ORDER, i);
-      if (!tryPlace(candidate, true)) setI32(H_SCRATCH_ORDER, stillUnplaced++, candidate);
+      if (!tryPlace(candidate, pass >= 2, pass % 2 == 0)) setI32(H_SCRATCH_ORDER, stillUnplaced++, candidate);
     }
     unplaced = stillUnplaced;
   }
@@ -160,6 +169,7 @@ export function routeRequest(): i32 {
     if (count > 0) {
       if (placeLevel(count, depth - 1, topK) > 0) {
         setOut(O_RESOLVED, category);
+        recordChosen();
         break;
       }
       modelsFitButNoGpu = true;

@@ -8,6 +8,7 @@ import * as L from "../../assembly/layout";
 import { PRECISIONS, type Registry } from "../registry/schema";
 import { Taxonomy } from "../registry/taxonomy";
 import { orderGpus } from "./fleet-order";
+import { gpuKey, type Ledger } from "./ledger";
 import type { FleetNode } from "./types";
 
 type ColumnType = "i32" | "f64" | "u8";
@@ -134,6 +135,9 @@ export function packRegistry(registry: Registry, memory: WebAssembly.Memory): Pa
   const config = new Float64Array(memory.buffer, L.CONFIG_BASE, 8);
   config[L.C_MAX_TEMPERATURE] = registry.config.gpu.max_temperature_c;
   config[L.C_MAX_UTILIZATION] = registry.config.gpu.max_utilization_pct;
+  config[L.C_REQUEST_LOAD] = registry.config.gpu.request_load_pct;
+  config[L.C_PLACEMENT_CHOICES] = registry.config.gpu.placement_choices;
+  config[L.C_THERMAL_MARGIN] = registry.config.gpu.thermal_margin_c;
 
   const scores = cols.f64(L.H_BENCH_SCORES).fill(NaN);
   models.forEach((m, i) => {
@@ -167,9 +171,11 @@ export interface PackedFleet {
   nodes: readonly FleetNode[];
   /** gpus[g] = [node position, position of the GPU in node.gpus] */
   gpus: Array<[number, number]>;
+  /** gpuKey of each packed GPU. */
+  keys: string[];
 }
 
-export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, memory: WebAssembly.Memory): PackedFleet {
+export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, memory: WebAssembly.Memory, ledger: Ledger): PackedFleet {
   const M = packed.registry.models.length;
   const N = nodes.length;
   const gpus: Array<[number, number]> = [];
@@ -203,6 +209,9 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   plan.add(L.H_NODE_GPU_IDX, "i32", G);
   plan.add(L.H_MODEL_NODE_OFF, "i32", M + 1);
   plan.add(L.H_MODEL_NODE_IDX, "i32", modelNodes.reduce((n, l) => n + l.length, 0));
+  plan.add(L.H_GPU_SENT, "i32", G);
+  plan.add(L.H_GPU_RESERVED, "f64", G);
+  plan.add(L.H_GPU_MARK, "i32", G);
   const cols = plan.commit(memory);
   cols.header[L.H_GPUS] = G;
   cols.header[L.H_NODES] = N;
@@ -218,5 +227,50 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   nodes.forEach((node, n) => (cols.f64(L.H_NODE_TAKEN_AT)[n] = node.taken_at_ms));
   writeCsr(cols.i32(L.H_NODE_GPU_OFF), cols.i32(L.H_NODE_GPU_IDX), nodeGpus);
   writeCsr(cols.i32(L.H_MODEL_NODE_OFF), cols.i32(L.H_MODEL_NODE_IDX), modelNodes);
-  return { nodes, gpus };
+  const keys = gpus.map(([n, j]) => gpuKey(nodes[n]!, nodes[n]!.gpus[j]!));
+  writeLedger(ledger, keys, packed, cols, memory);
+  return { nodes, gpus, keys };
+}
+
+/** Puts a carried-over ledger (see ledger.ts) into the fresh fleet columns and the loads ring. */
+function writeLedger(ledger: Ledger, keys: string[], packed: PackedRegistry, cols: Columns, memory: WebAssembly.Memory): void {
+  const index = new Map(keys.map((k, g) => [k, g]));
+  for (const [key, entry] of ledger.gpus) {
+    const g = index.get(key);
+    if (g === undefined) continue;
+    cols.i32(L.H_GPU_SENT)[g] = entry.sent;
+    cols.f64(L.H_GPU_RESERVED)[g] = entry.reserved;
+  }
+  const ring = new Int32Array(memory.buffer, L.LOADS_BASE, L.LOADS_RING * 2);
+  let count = 0;
+  for (const load of ledger.loads) {
+    const g = index.get(load.gpu);
+    const m = packed.modelIndex.get(load.model);
+    if (g === undefined || m === undefined) continue;
+    ring[count * 2] = g;
+    ring[count * 2 + 1] = m;
+    count++;
+  }
+  cols.header[L.H_LOADS_NEXT] = count;
+}
+
+/** Reads the ledger back out of linear memory, before the fleet columns are replaced. */
+export function readLedger(fleet: PackedFleet, packed: PackedRegistry, memory: WebAssembly.Memory): Ledger {
+  const header = new Int32Array(memory.buffer, L.HEADER_BASE, L.HEADER_SLOTS);
+  const G = fleet.keys.length;
+  const sent = new Int32Array(memory.buffer, header[L.H_GPU_SENT], G);
+  const reserved = new Float64Array(memory.buffer, header[L.H_GPU_RESERVED], G);
+  const gpus = new Map<string, { sent: number; reserved: number }>();
+  fleet.keys.forEach((key, g) => {
+    if (sent[g]! !== 0 || reserved[g]! !== 0) gpus.set(key, { sent: sent[g]!, reserved: reserved[g]! });
+  });
+  const next = header[L.H_LOADS_NEXT]!;
+  const kept = Math.min(next, L.LOADS_RING);
+  const ring = new Int32Array(memory.buffer, L.LOADS_BASE, L.LOADS_RING * 2);
+  const loads: Ledger["loads"] = [];
+  for (let i = 0; i < kept; i++) {
+    const slot = (next - kept + i) % L.LOADS_RING;
+    loads.push({ gpu: fleet.keys[ring[slot * 2]!]!, model: packed.registry.models[ring[slot * 2 + 1]!]!.id });
+  }
+  return { gpus, loads };
 }

@@ -8,7 +8,8 @@
 import * as L from "../../assembly/layout";
 import type { Model, Precision, Registry } from "../registry/schema";
 import { Taxonomy } from "../registry/taxonomy";
-import { orderGpus, type OrderedGpu } from "./fleet-order";
+import type { Ledger } from "./ledger";
+import { ReferencePlacer, type Placed } from "./reference-placement";
 import type { FleetNode, Kernel, KernelCandidate, KernelPlacement, KernelRejection, KernelRequest, KernelResult } from "./types";
 
 interface Entry {
@@ -29,8 +30,7 @@ export class ReferenceKernel implements Kernel {
   private taxonomy = new Taxonomy([]);
   /** Per category: the models serving it, in registry order, with their benchmark score. */
   private entries = new Map<string, Entry[]>();
-  private nodes: readonly FleetNode[] = [];
-  private gpus: OrderedGpu[] = [];
+  private readonly placer = new ReferencePlacer();
 
   loadRegistry(registry: Registry): void {
     this.registry = registry;
@@ -45,11 +45,11 @@ export class ReferenceKernel implements Kernel {
       });
       this.entries.set(category.id, list);
     }
+    this.placer.setConfig(registry.config.gpu, new Set(registry.models.map((m) => m.id)));
   }
 
   loadFleet(nodes: readonly FleetNode[]): void {
-    this.nodes = nodes;
-    this.gpus = orderGpus(nodes);
+    this.placer.load(nodes, new Set(this.registry?.models.map((m) => m.id) ?? []));
   }
 
   /** Weighted mean of the model's relevant results, in catalog order, scaled to 0–50; 0 without any. */
@@ -94,8 +94,13 @@ export class ReferenceKernel implements Kernel {
       }
       if (candidates.length === 0) continue;
       candidates.sort((a, b) => (a.total !== b.total ? b.total - a.total : a.entry.index - b.entry.index));
-      const results = this.placeLevel(candidates, topK, request, (c) => reject(c.entry, L.REJECT_NO_GPU, category));
-      if (results.length > 0) return { status: "ok", path, resolved: category, results, rejected: request.explain ? rejected : [] };
+      const placed: Placed[] = [];
+      const results = this.placeLevel(candidates, topK, request, placed, (c) => reject(c.entry, L.REJECT_NO_GPU, category));
+      if (results.length > 0) {
+        // Only the decision (the first result) counts against the fleet.
+        if (placed[0]) this.placer.record(placed[0], results[0]!.model, results[0]!.memory_mb);
+        return { status: "ok", path, resolved: category, results, rejected: request.explain ? rejected : [] };
+      }
       modelsFitButNoGpu = true;
     }
     return { status: modelsFitButNoGpu ? "no_gpu" : "no_model", path, resolved: null, results: [], rejected };
@@ -123,24 +128,31 @@ export class ReferenceKernel implements Kernel {
     return model.memory_mb[this.precisionFor(model, request)];
   }
 
-  /** Best top_k candidates that get a GPU: fresh nodes first, stale ones only when no candidate fits a fresh one. */
-  private placeLevel(candidates: Candidate[], topK: number, request: KernelRequest, noGpu: (c: Candidate) => void): KernelCandidate[] {
-    if (this.gpus.length === 0) return candidates.slice(0, topK).map((c) => this.result(c, request, null));
+  /**
+   * Best top_k candidates that get a GPU, in passes — fresh strict, fresh lenient, stale strict,
+   * stale lenient — each only when the ones before it placed nothing.
+   */
+  private placeLevel(candidates: Candidate[], topK: number, request: KernelRequest, placed: Placed[], noGpu: (c: Candidate) => void): KernelCandidate[] {
+    if (this.placer.empty) return candidates.slice(0, topK).map((c) => this.result(c, request, null));
     const results: KernelCandidate[] = [];
+    const attempt = (candidate: Candidate, stale: boolean, strict: boolean): boolean => {
+      const model = candidate.entry.model;
+      const found = this.placer.find({ model: model.id, memory: this.memoryFor(model, request)!, stale, strict, now_ms: request.now_ms, seed: (request.seed ?? 0) >>> 0 });
+      if (!found) return false;
+      placed.push(found);
+      results.push(this.result(candidate, request, { node: found.at.node.id, gpu_index: found.at.gpu.index, serving: found.serving, stale }));
+      return true;
+    };
     let unplaced: Candidate[] = [];
     for (const candidate of candidates) {
       if (results.length >= topK) break;
-      const placement = this.findGpu(candidate.entry.model, request, false);
-      if (placement) results.push(this.result(candidate, request, placement));
-      else unplaced.push(candidate);
+      if (!attempt(candidate, false, true)) unplaced.push(candidate);
     }
-    if (results.length === 0) {
+    for (let pass = 1; pass < 4 && results.length === 0; pass++) {
       const stillUnplaced: Candidate[] = [];
       for (const candidate of unplaced) {
         if (results.length >= topK) break;
-        const placement = this.findGpu(candidate.entry.model, request, true);
-        if (placement) results.push(this.result(candidate, request, placement));
-        else stillUnplaced.push(candidate);
+        if (!attempt(candidate, pass >= 2, pass % 2 === 0)) stillUnplaced.push(candidate);
       }
       unplaced = stillUnplaced;
     }
@@ -159,34 +171,8 @@ export class ReferenceKernel implements Kernel {
     };
   }
 
-  private isHealthy(gpu: OrderedGpu["gpu"]): boolean {
-    const gpuConfig = this.registry!.config.gpu;
-    return (
-      gpu.temperature_c !== null && gpu.temperature_c < gpuConfig.max_temperature_c &&
-      gpu.utilization_pct !== null && gpu.utilization_pct < gpuConfig.max_utilization_pct
-    );
-  }
-
-  private isStale(node: FleetNode, request: KernelRequest): boolean {
-    return !(request.now_ms - node.taken_at_ms < this.registry!.config.gpu.stale_after_s * 1000);
-  }
-
-  /** The first healthy GPU in placement order on a node of the wanted tier, serving nodes first. */
-  private findGpu(model: Model, request: KernelRequest, stale: boolean): KernelPlacement | null {
-    const need = this.memoryFor(model, request)! + this.registry!.config.gpu.memory_headroom_mb;
-    const fits = (o: OrderedGpu): boolean => o.gpu.memory_free_mb !== null && o.gpu.memory_free_mb >= need;
-    const tier = (o: OrderedGpu): boolean => this.isStale(o.node, request) === stale;
-    const serving = this.gpus.filter((o) => o.node.models.includes(model.id) && tier(o) && this.isHealthy(o.gpu));
-    // Per serving node only its best healthy GPU counts; the first in global order that fits wins.
-    const bestPerNode = new Map<string, OrderedGpu>();
-    for (const o of serving) if (!bestPerNode.has(o.node.id)) bestPerNode.set(o.node.id, o);
-    const onServing = [...bestPerNode.values()].filter(fits).sort((a, b) => this.gpus.indexOf(a) - this.gpus.indexOf(b))[0];
-    if (onServing) return this.placement(onServing, true, stale);
-    const first = this.gpus.find((o) => this.isHealthy(o.gpu) && tier(o));
-    return first && fits(first) ? this.placement(first, false, stale) : null;
-  }
-
-  private placement(o: OrderedGpu, serving: boolean, stale: boolean): KernelPlacement {
-    return { node: o.node.id, gpu_index: o.gpu.index, serving, stale };
+  /** What this kernel placed since the current snapshots (see ledger.ts). */
+  ledger(): Ledger {
+    return this.placer.snapshot();
   }
 }

@@ -4,6 +4,7 @@
  * contract suite and one property test can run against both.
  */
 import type { Precision, Registry } from "../registry/schema";
+import type { Ledger } from "./ledger";
 
 /** One GPU as routing sees it. null = unknown (never treated as zero or healthy). */
 export interface FleetGpu {
@@ -44,6 +45,8 @@ export interface KernelRequest {
   now_ms: number;
   /** Report rejections even when the request succeeds (they are always reported on failure). */
   explain?: boolean | undefined;
+  /** Unsigned 32-bit number drawing the placement's power-of-two choice (a hash of the request). */
+  seed?: number | undefined;
 }
 
 export interface KernelScore {
@@ -56,7 +59,7 @@ export interface KernelScore {
 export interface KernelPlacement {
   node: string;
   gpu_index: number;
-  /** The node already serves the model. */
+  /** The node serves the model (its snapshot says so, or this kernel sent a load of it there since). */
   serving: boolean;
   /** Last-resort tier: only stale nodes had room. */
   stale: boolean;
@@ -95,6 +98,10 @@ export interface KernelResult {
 export interface Kernel {
   /** Loads a registry version; the current fleet stays and is re-indexed against it. */
   loadRegistry(registry: Registry): void;
+  /** Replaces the fleet; what was placed on nodes whose snapshot did not change is kept. */
   loadFleet(nodes: readonly FleetNode[]): void;
+  /** Decides, and counts the chosen placement against its GPU until that node reports again. */
   route(request: KernelRequest): KernelResult;
+  /** What was placed since the current snapshots (see ledger.ts). */
+  ledger(): Ledger;
 }

@@ -6,7 +6,8 @@
  */
 import * as L from "../../assembly/layout";
 import { PRECISIONS, type Registry } from "../registry/schema";
-import { packFleet, packRegistry, type PackedFleet, type PackedRegistry } from "./pack";
+import { carryOver, emptyLedger, type Ledger } from "./ledger";
+import { packFleet, packRegistry, readLedger, type PackedFleet, type PackedRegistry } from "./pack";
 import type { FleetNode, Kernel, KernelCandidate, KernelRejection, KernelRequest, KernelResult, KernelStatus } from "./types";
 
 interface KernelExports {
@@ -28,7 +29,7 @@ export class KernelAbiError extends Error {}
 export class WasmKernel implements Kernel {
   private readonly exports: KernelExports;
   private packed: PackedRegistry | null = null;
-  private fleet: PackedFleet = { nodes: [], gpus: [] };
+  private fleet: PackedFleet = { nodes: [], gpus: [], keys: [] };
   /** Whether the last request set allow/deny flags, so the next one knows to clear them. */
   private flagsDirty = false;
 
@@ -47,15 +48,27 @@ export class WasmKernel implements Kernel {
   }
 
   loadRegistry(registry: Registry): void {
+    const ledger = this.ledger();
     this.packed = packRegistry(registry, this.exports.memory);
     if (this.exports.init_registry() !== 0) throw new KernelAbiError("kernel rejected the packed registry header");
     this.flagsDirty = false;
-    this.loadFleet(this.fleet.nodes);
+    this.packFleet(this.fleet.nodes, ledger);
   }
 
   loadFleet(nodes: readonly FleetNode[]): void {
     if (!this.packed) throw new Error("loadRegistry must come before loadFleet");
-    this.fleet = packFleet(nodes, this.packed, this.exports.memory);
+    this.packFleet(nodes, this.ledger());
+  }
+
+  /** What this kernel placed since the current snapshots (see ledger.ts). */
+  ledger(): Ledger {
+    return this.packed && this.fleet.keys.length > 0 ? readLedger(this.fleet, this.packed, this.exports.memory) : emptyLedger();
+  }
+
+  private packFleet(nodes: readonly FleetNode[], previous: Ledger): void {
+    const packed = this.packed!;
+    const ledger = carryOver(previous, nodes, new Set(packed.modelIndex.keys()));
+    this.fleet = packFleet(nodes, packed, this.exports.memory, ledger);
     this.exports.init_fleet();
   }
 
@@ -79,6 +92,7 @@ export class WasmKernel implements Kernel {
     req[L.R_NOW_MS] = request.now_ms;
     req[L.R_STALE_AFTER_MS] = packed.registry.config.gpu.stale_after_s * 1000;
     req[L.R_HEADROOM_MB] = packed.registry.config.gpu.memory_headroom_mb;
+    req[L.R_SEED] = (request.seed ?? 0) >>> 0;
     this.writeListFlags(request, packed);
 
     this.exports.route();

@@ -106,6 +106,15 @@ export const RegistryConfigSchema = z
       max_utilization_pct: z.number().positive().max(100),
       stale_after_s: z.number().positive().max(86_400),
       memory_headroom_mb: z.number().min(0),
+      request_load_pct: z.number().min(0).max(100).default(10).openapi({
+        description: "Utilization points one routed request is assumed to add to its GPU until the node's next snapshot",
+      }),
+      thermal_margin_c: z.number().min(0).max(50).default(5).openapi({
+        description: "Preferred placements stay this far below max_temperature_c (GPUs heat up between pushes)",
+      }),
+      placement_choices: z.union([z.literal(1), z.literal(2)]).default(2).openapi({
+        description: "1: always the best GPU; 2: the better of two drawn per request (spreads load between snapshots)",
+      }),
     }),
     memory_rule: z.strictObject({
       bytes_per_param: z.strictObject({ bf16: z.number().positive(), fp8: z.number().positive(), int4: z.number().positive() }),

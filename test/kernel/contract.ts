@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/layout";
 import type { Kernel, KernelRequest } from "../../src/kernel/types";
+import type { Registry } from "../../src/registry/schema";
 import { bench, gpu, model, node, registry } from "../support/builders";
 
 const NOW = 1_800_000_000_000;
@@ -257,6 +258,106 @@ export function kernelContract(name: string, make: () => Kernel): void {
       expect(r.rejected).toEqual([{ model: "rust70b", category: "code_rust", reasons: L.REJECT_NO_GPU }]);
       k.loadFleet([node("n", NOW, [gpu(0, 8000)])]);
       expect(k.route(req("code_rust"))).toMatchObject({ status: "no_gpu", resolved: null, results: [] });
+    });
+
+    const withPlacement = (r: Registry, gpuConfig: Partial<Registry["config"]["gpu"]>): Registry => ({ ...r, config: { ...r.config, gpu: { ...r.config.gpu, ...gpuConfig } } });
+    const one = (extra: Partial<Registry["config"]["gpu"]> = {}) =>
+      withPlacement(registry([model("m", { categories: { code: { base_score: 1, confidence: 0 } }, memory_mb: { bf16: 10000 } })]), extra);
+    const seeded = (seed: number): KernelRequest => ({ ...req("code", {}, 1), seed });
+
+    it("two choices: requests with different seeds spread over equal GPUs; one choice always takes the best", () => {
+      // A node that serves the model on four equal GPUs: every request is a serving candidate there.
+      const fleet = [node("n", NOW, [gpu(0, 50000), gpu(1, 50000), gpu(2, 50000), gpu(3, 50000)], ["m"])];
+      const spread = make();
+      spread.loadRegistry(one({ placement_choices: 2, request_load_pct: 0 }));
+      spread.loadFleet(fleet);
+      const used = new Set(Array.from({ length: 40 }, (_, i) => spread.route(seeded(i * 2654435761 >>> 0)).results[0]!.placement!.gpu_index));
+      expect(used.size).toBeGreaterThanOrEqual(2);
+      const best = make();
+      best.loadRegistry(one({ placement_choices: 1, request_load_pct: 0 }));
+      best.loadFleet([node("n", NOW, [gpu(0, 40000), gpu(1, 50000), gpu(2, 45000)])]);
+      const picks = new Set(Array.from({ length: 20 }, (_, i) => best.route(seeded(i)).results[0]!.placement!.gpu_index));
+      expect([...picks]).toEqual([1]);
+    });
+
+    it("a load this kernel placed makes that GPU serve the model until the node reports again", () => {
+      const k = make();
+      k.loadRegistry(one({ request_load_pct: 0 }));
+      k.loadFleet([node("a", NOW, [gpu(0, 60000)]), node("b", NOW, [gpu(0, 59000)])]);
+      const first = k.route(seeded(1)).results[0]!;
+      expect(first.placement).toEqual({ node: "a", gpu_index: 0, serving: false, stale: false });
+      // a now has 50,000 MiB effectively free (< b's 59,000) but it holds the model: it serves.
+      const second = k.route(seeded(2)).results[0]!;
+      expect(second.placement).toEqual({ node: "a", gpu_index: 0, serving: true, stale: false });
+      expect(k.ledger()).toEqual({
+        gpus: new Map([[`a\n${NOW}\n0`, { sent: 2, reserved: 10000 }]]),
+        loads: [{ gpu: `a\n${NOW}\n0`, model: "m" }],
+      });
+      // A newer snapshot of a replaces the estimate; b's untouched snapshot keeps nothing to carry.
+      k.loadFleet([node("a", NOW + 1000, [gpu(0, 50000)]), node("b", NOW, [gpu(0, 59000)])]);
+      expect(k.ledger()).toEqual({ gpus: new Map(), loads: [] });
+    });
+
+    it("reserved memory steers the next load elsewhere; the estimate never causes a refusal", () => {
+      const k = make();
+      const r = registry([
+        model("big", { categories: { code: { base_score: 9, confidence: 0 } }, memory_mb: { bf16: 30000 } }),
+        model("other", { categories: { math: { base_score: 1, confidence: 0 } }, memory_mb: { bf16: 30000 } }),
+      ]);
+      k.loadRegistry(withPlacement(r, { request_load_pct: 60 }));
+      k.loadFleet([node("a", NOW, [gpu(0, 70000)]), node("b", NOW, [gpu(0, 40000)])]);
+      expect(k.route({ ...req("code"), seed: 5 }).results[0]!.placement).toMatchObject({ node: "a", serving: false });
+      // 70,000 − 30,000 reserved = 40,000: a tie with b on memory, b wins on estimated utilization.
+      expect(k.route({ ...req("math"), seed: 5 }).results[0]!.placement).toMatchObject({ node: "b", serving: false });
+      // Both GPUs are now over 95 % by estimate (10 + 60); the snapshot says they are fine, so it still places.
+      const third = k.route({ ...req("code"), seed: 5 });
+      expect(third.status).toBe("ok");
+      expect(third.results[0]!.placement).toMatchObject({ node: "a", serving: true });
+    });
+
+    it("prefers GPUs with thermal headroom; a GPU within the margin only when nothing else fits", () => {
+      const k = make();
+      k.loadRegistry(one());
+      k.loadFleet([node("warm", NOW, [gpu(0, 80000, { temperature_c: 76 })]), node("cool", NOW, [gpu(0, 40000, { temperature_c: 50 })])]);
+      expect(k.route(seeded(1)).results[0]!.placement).toMatchObject({ node: "cool" });
+      k.loadFleet([node("warm", NOW, [gpu(0, 80000, { temperature_c: 76 })])]);
+      expect(k.route(seeded(1)).results[0]!.placement).toMatchObject({ node: "warm" });
+    });
+
+    it("a lower-ranked model with spare capacity beats queueing behind a saturated better one", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("busy", NOW, [gpu(0, 5000, { utilization_pct: 90 })], ["best"]), node("idle", NOW, [gpu(0, 20000, { utilization_pct: 0 })])]);
+      // 90 % + one request's 10 % reaches the 95 % limit: the first request still fits "best".
+      expect(k.route(req("code", {}, 1)).results.map((r) => [r.model, r.placement?.node])).toEqual([["best", "busy"]]);
+      expect(k.route(req("code", {}, 1)).results.map((r) => [r.model, r.placement?.node])).toEqual([["second", "idle"]]);
+      // With every GPU saturated by estimate, the snapshot alone decides and the best model queues.
+      k.loadFleet([node("busy", NOW, [gpu(0, 5000, { utilization_pct: 90 })], ["best"])]);
+      k.route(req("code", {}, 1));
+      expect(k.route(req("code", {}, 1)).results.map((r) => [r.model, r.placement?.node])).toEqual([["best", "busy"]]);
+    });
+
+    it("only the decision counts, not the alternatives", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("n", NOW, [gpu(0, 80000)])]);
+      const r = k.route(req("code"));
+      expect(r.results).toHaveLength(2);
+      expect(k.ledger().gpus.get(`n\n${NOW}\n0`)).toEqual({ sent: 1, reserved: 30000 });
+      expect(k.ledger().loads).toEqual([{ gpu: `n\n${NOW}\n0`, model: "best" }]);
+    });
+
+    it("the loads ring keeps the last 64 loads", () => {
+      const k = make();
+      const models = Array.from({ length: 70 }, (_, i) => model(`m${i}`, { categories: { code: { base_score: 1, confidence: 0 } }, memory_mb: { bf16: 10 } }));
+      k.loadRegistry(withPlacement(registry(models), { request_load_pct: 0, memory_headroom_mb: 0 }));
+      k.loadFleet([node("n", NOW, [gpu(0, 100000)])]);
+      for (let i = 0; i < 70; i++) k.route({ ...req("code", { allow_models: [`m${i}`] }, 1), seed: i });
+      const loads = k.ledger().loads;
+      expect(loads).toHaveLength(L.LOADS_RING);
+      expect(loads[0]!.model).toBe("m6");
+      expect(loads[63]!.model).toBe("m69");
+      expect(k.ledger().gpus.get(`n\n${NOW}\n0`)).toEqual({ sent: 70, reserved: 700 });
     });
 
     it("a new registry version drops the old packing but keeps the fleet", () => {

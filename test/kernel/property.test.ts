@@ -64,9 +64,14 @@ function modelArb(categories: Category[], i: number): fc.Arbitrary<Model> {
     });
 }
 
+const placementArb = fc.record({ placement_choices: fc.constantFrom(1 as const, 2 as const), request_load_pct: fc.constantFrom(0, 10, 40) });
+
 const registryArb = categoriesArb.chain((categories) =>
-  fc.integer({ min: 1, max: 25 }).chain((n) =>
-    fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(categories, i))).map((models): Registry => baseRegistry(models, { categories })),
+  fc.tuple(fc.integer({ min: 1, max: 25 }), placementArb).chain(([n, placement]) =>
+    fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(categories, i))).map((models): Registry => {
+      const r = baseRegistry(models, { categories });
+      return { ...r, config: { ...r.config, gpu: { ...r.config.gpu, ...placement } } };
+    }),
   ),
 );
 
@@ -101,6 +106,7 @@ function requestArb(r: Registry): fc.Arbitrary<KernelRequest> {
     top_k: fc.integer({ min: 1, max: 6 }),
     now_ms: fc.constant(NOW),
     explain: fc.boolean(),
+    seed: fc.nat({ max: 0xffffffff }),
     constraints: fc.record(
       {
         max_memory_mb: fc.integer({ min: 1000, max: 100000 }),
@@ -126,20 +132,49 @@ function expectSame(wasm: KernelResult, reference: KernelResult): void {
   });
 }
 
-it("WASM and reference agree on random registries, fleets and requests", () => {
-  const wasm = new WasmKernel(kernelModule);
-  const reference = new ReferenceKernel();
+/** A later view of the same fleet: some nodes pushed a new snapshot (new time, new numbers), others did not. */
+function nextViewArb(fleet: FleetNode[]): fc.Arbitrary<FleetNode[]> {
+  return fc.tuple(...fleet.map(() => fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 100 })))).map((changes) =>
+    fleet.map((node, i) => {
+      const [pushed, free] = changes[i]!;
+      if (!pushed) return node;
+      return { ...node, taken_at_ms: node.taken_at_ms + 1000, gpus: node.gpus.map((g) => ({ ...g, memory_free_mb: free * 1000 })) };
+    }),
+  );
+}
+
+const ledgerOf = (k: WasmKernel | ReferenceKernel) => {
+  const l = k.ledger();
+  return { gpus: [...l.gpus].sort(([a], [b]) => (a < b ? -1 : 1)), loads: l.loads };
+};
+
+it("WASM and reference agree on random registries, fleets, request sequences and fleet reloads", () => {
   fc.assert(
     fc.property(
-      registryArb.chain((r) => fc.tuple(fc.constant(r), fleetArb(r.models.map((m) => m.id)), fc.array(requestArb(r), { minLength: 1, maxLength: 8 }))),
-      ([r, fleet, requests]) => {
-        wasm.loadRegistry(r);
-        reference.loadRegistry(r);
-        wasm.loadFleet(fleet);
-        reference.loadFleet(fleet);
-        for (const request of requests) expectSame(wasm.route(request), reference.route(request));
+      registryArb.chain((r) =>
+        fleetArb(r.models.map((m) => m.id)).chain((fleet) =>
+          fc.tuple(fc.constant(r), fc.constant(fleet), nextViewArb(fleet), fc.array(requestArb(r), { minLength: 1, maxLength: 12 }), fc.array(requestArb(r), { maxLength: 6 })),
+        ),
+      ),
+      ([r, fleet, later, requests, afterReload]) => {
+        // Fresh kernels per case: the ledger is state, and each case starts from none.
+        const w = new WasmKernel(kernelModule);
+        const ref = new ReferenceKernel();
+        for (const k of [w, ref]) {
+          k.loadRegistry(r);
+          k.loadFleet(fleet);
+        }
+        for (const request of requests) expectSame(w.route(request), ref.route(request));
+        expect(ledgerOf(w)).toEqual(ledgerOf(ref));
+        w.loadFleet(later);
+        ref.loadFleet(later);
+        expect(ledgerOf(w)).toEqual(ledgerOf(ref));
+        for (const request of afterReload) expectSame(w.route(request), ref.route(request));
+        w.loadRegistry(r);
+        ref.loadRegistry(r);
+        expect(ledgerOf(w)).toEqual(ledgerOf(ref));
       },
     ),
-    { numRuns: 400, seed: 20261126 },
+    { numRuns: 300, seed: 20261126 },
   );
 });

@@ -38,7 +38,8 @@ export function registry(models: Model[], overrides: Partial<Registry> = {}): Re
     version: 1,
     config: {
       ...DEMO_REGISTRY.config,
-      gpu: { max_temperature_c: 80, max_utilization_pct: 95, stale_after_s: 15, memory_headroom_mb: 1000 },
+      // One choice: the contract pins "the best GPU"; the power-of-two draw has its own tests.
+      gpu: { max_temperature_c: 80, max_utilization_pct: 95, stale_after_s: 15, memory_headroom_mb: 1000, request_load_pct: 10, thermal_margin_c: 5, placement_choices: 1 },
     },
     benchmarks: [
       { name: "HumanEval", weight: 1.0, description: "" },
