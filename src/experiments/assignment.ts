@@ -11,19 +11,9 @@
  * GrowthBook reduces h2 modulo 10,000; we keep all 32 bits so splits are not quantised to 1e-4.
  */
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-const utf8 = new TextEncoder();
+import { fnv1a32 } from "../hash";
 
-/** FNV-1a, 32-bit, over the UTF-8 bytes of `text`; an unsigned integer. */
-export function fnv1a32(text: string): number {
-  let hash = FNV_OFFSET;
-  for (const byte of utf8.encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, FNV_PRIME);
-  }
-  return hash >>> 0;
-}
+export { fnv1a32 };
 
 /** The two-round hash of a unit within an experiment, as an unsigned 32-bit integer. */
 export function unitHash(experimentId: string, unitId: string): number {

@@ -4,6 +4,7 @@
  * it runs between awaits, so the registry and fleet it reads cannot change underneath it.
  * Called by routing/routes.ts (and the simulator), never by the kernel.
  */
+import { fmix32, fnv1a32 } from "../hash";
 import type { Model } from "../registry/schema";
 import { badRequest, notFound, Problem, type FieldError } from "../errors";
 import type { KernelCandidate, KernelRequest, KernelResult } from "../kernel/types";
@@ -32,6 +33,8 @@ export function decide(input: DecideInput): Decision {
     top_k: request.top_k,
     now_ms: input.now_ms,
     explain: request.explain,
+    // Draws the placement's power-of-two choice; any well-mixed per-decision number will do.
+    seed: fmix32(fnv1a32(input.decision_id)),
   };
   const result = loaded.kernel.route(kernelRequest);
   const byId = loaded.models;
