@@ -12,7 +12,7 @@ import type { Registry } from "../../src/registry/schema";
 import { renderChart } from "../../src/sim/chart";
 import { DEFAULT_CONFIG, SCENARIOS, type ScenarioName, type SimConfig } from "../../src/sim/config";
 import { POLICIES } from "../../src/sim/policies";
-import { runScenario, unknownCategories } from "../../src/sim/run";
+import { categoryMixFor, runScenario, unknownCategories } from "../../src/sim/run";
 import { UsageError, nonNegative, parseCommandLine, positiveInt } from "../shared/args";
 import type { CliIo } from "../shared/io";
 import { loadFile } from "../validate/source";
@@ -38,8 +38,8 @@ driving the worker's own WASM kernel and decide(). Prints a table per scenario a
   --push-delay S       push-to-readable delay (default ${DEFAULT_CONFIG.telemetry.push_delay_s})
   --view-ttl S         router's fleet cache TTL (default ${DEFAULT_CONFIG.telemetry.view_ttl_s})
   --policies LIST      comma-separated ids (default all: ${POLICIES.map((p) => p.id).join(",")})
-  --registry FILE      registry JSON (default: the demo registry); the traffic mix is then uniform
-                       over its categories
+  --registry FILE      registry JSON (default: the demo registry); keeps the demo traffic mix when
+                       its taxonomy is the demo's (e.g. an edited copy), else uniform over its categories
   --out DIR            where the JSON and SVG go (default build/sim)
   -h, --help           this text
 
@@ -159,7 +159,7 @@ function buildConfig(values: Values, registry: Registry): SimConfig {
     if (value === 0) throw new UsageError(`${flag} must be greater than 0`);
     return value;
   };
-  const mix = registry === DEMO_REGISTRY ? d.trace.category_mix : Object.fromEntries(registry.categories.map((c) => [c.id, 1]));
+  const mix = categoryMixFor(registry, DEMO_REGISTRY, d.trace.category_mix);
   const config: SimConfig = {
     ...d,
     seed: nonNegative(values.seed, "--seed", d.seed),

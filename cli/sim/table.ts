@@ -30,12 +30,13 @@ export function renderTable(report: ScenarioReport): string {
     r.requests.failed_timeout,
     r.requests.in_flight,
     `${pct(r.compute_util_pct.mean)} / ${pct(r.compute_util_pct.p95)}`,
+    pct(r.served_work_pct),
     `${pct(r.memory_util_pct.mean)} / ${pct(r.memory_util_pct.p95)}`,
     `${r.latency_s.p50.toFixed(1)} / ${r.latency_s.p95.toFixed(1)} / ${r.latency_s.p99.toFixed(1)}`,
     r.quality_mean.toFixed(1),
     r.overheated_placements,
   ]);
-  const header = ["policy", "served", "rejected", "OOM", "timeout", "in flight", "compute mean/p95", "memory mean/p95", "latency p50/p95/p99 s", "quality", "overheated"];
+  const header = ["policy", "served", "rejected", "OOM", "timeout", "in flight", "compute mean/p95", "served work", "memory mean/p95", "latency p50/p95/p99 s", "quality", "overheated"];
   const lines = [
     `scenario ${report.scenario}: ${report.fleet.nodes} nodes, ${report.fleet.gpus} GPUs, ${report.trace.requests} requests (${report.trace.offered_per_s}/s), seed ${report.config.seed}`,
     grid(header, rows),
@@ -45,6 +46,7 @@ export function renderTable(report: ScenarioReport): string {
     for (const r of report.results.filter((x) => x.policy !== "static")) {
       lines.push(
         `${r.label} vs static: compute utilization ${change(r.compute_util_pct.mean, base.compute_util_pct.mean)}, ` +
+          `served work ${change(r.served_work_pct, base.served_work_pct)}, ` +
           `memory utilization ${change(r.memory_util_pct.mean, base.memory_util_pct.mean)}, served ${change(r.requests.served, base.requests.served)}, ` +
           `rejected ${r.requests.rejected_no_model + r.requests.rejected_no_gpu} vs ${base.requests.rejected_no_model + base.requests.rejected_no_gpu}, ` +
           `OOM ${r.requests.failed_oom} vs ${base.requests.failed_oom}`,

@@ -102,21 +102,27 @@ export class RoutingContext {
   }
 
   private build(registry: Registry): LoadedRegistry {
-    const kernel = new WasmKernel(this.options.kernelModule);
-    kernel.loadRegistry(registry);
-    return {
-      registry,
-      taxonomy: new Taxonomy(registry.categories),
-      kernel,
-      models: new Map(registry.models.map((m) => [m.id, m])),
-      fleetGeneration: null,
-      fleet: [],
-      nodes: new Map(),
-    };
+    return buildLoaded(registry, this.options.kernelModule);
   }
 }
 
-function setFleet(loaded: LoadedRegistry, fleet: FleetSnapshot): void {
+/** A registry packed into a fresh kernel, with no fleet yet. Also used by the simulator (src/sim/router.ts). */
+export function buildLoaded(registry: Registry, kernelModule: WebAssembly.Module): LoadedRegistry {
+  const kernel = new WasmKernel(kernelModule);
+  kernel.loadRegistry(registry);
+  return {
+    registry,
+    taxonomy: new Taxonomy(registry.categories),
+    kernel,
+    models: new Map(registry.models.map((m) => [m.id, m])),
+    fleetGeneration: null,
+    fleet: [],
+    nodes: new Map(),
+  };
+}
+
+/** Packs a new fleet view into `loaded`'s kernel. Also used by the simulator (src/sim/router.ts). */
+export function setFleet(loaded: LoadedRegistry, fleet: FleetSnapshot): void {
   loaded.kernel.loadFleet(fleet.nodes);
   loaded.fleetGeneration = fleet.generation;
   loaded.fleet = fleet.nodes;

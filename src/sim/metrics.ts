@@ -25,6 +25,11 @@ export interface PolicyResult {
   /** Percent. mean = fleet-wide time average; p95 = 95th percentile over GPUs of their time average. */
   memory_util_pct: Distribution;
   compute_util_pct: Distribution;
+  /**
+   * Percent of the fleet's slot-time that the served requests needed at full speed: compute
+   * utilization without the time throttled GPUs lose and without work that never completed.
+   */
+  served_work_pct: number;
   /** Arrival to completion (queueing, model load, service), served requests only. */
   latency_s: { p50: number; p95: number; p99: number; mean: number };
   /** Arrival to start of service. */

@@ -1,15 +1,13 @@
 /**
- * The worker's routing code, driven by the simulator: a LoadedRegistry (the shape
- * RoutingContext caches per isolate) around a WasmKernel built from the same .wasm module, and
+ * The worker's routing code, driven by the simulator: a LoadedRegistry built and refreshed by
+ * routing/context.ts's own buildLoaded/setFleet around the same .wasm module, and
  * routing/decide.ts's decide() for every request, so model choice, fallback and the 422/503
  * refusals are the worker's own. The engine (engine.ts) feeds it the fleet view it may see.
  */
 import { Problem } from "../errors";
 import type { FleetNode } from "../kernel/types";
-import { WasmKernel } from "../kernel/wasm";
 import type { Registry } from "../registry/schema";
-import { Taxonomy } from "../registry/taxonomy";
-import type { LoadedRegistry } from "../routing/context";
+import { buildLoaded, setFleet, type LoadedRegistry } from "../routing/context";
 import { decide } from "../routing/decide";
 import { RouteRequestSchema, type RouteRequest } from "../routing/schema";
 
@@ -25,25 +23,12 @@ export class SimRouter {
   private decisions = 0;
 
   constructor(registry: Registry, kernelModule: WebAssembly.Module) {
-    const kernel = new WasmKernel(kernelModule);
-    kernel.loadRegistry(registry);
-    this.loaded = {
-      registry,
-      taxonomy: new Taxonomy(registry.categories),
-      kernel,
-      models: new Map(registry.models.map((m) => [m.id, m])),
-      fleetGeneration: null,
-      fleet: [],
-      nodes: new Map(),
-    };
+    this.loaded = buildLoaded(registry, kernelModule);
   }
 
-  /** Installs a new fleet view, as RoutingContext does when the generation changes. */
+  /** Installs a new fleet view with RoutingContext's own code, as it does when the generation changes. */
   setFleet(generation: string, nodes: FleetNode[]): void {
-    this.loaded.kernel.loadFleet(nodes);
-    this.loaded.fleetGeneration = generation;
-    this.loaded.fleet = nodes;
-    this.loaded.nodes = new Map(nodes.map((n) => [n.id, n]));
+    setFleet(this.loaded, { generation, nodes });
   }
 
   /** One POST /v1/route for `category` at simulated wall-clock `now_ms`. */

@@ -27,9 +27,22 @@ export interface ScenarioReport {
   scenario: string;
   config: SimConfig;
   registry_version: number;
+  /** The registry's placement settings the kernel ran with (thresholds, request load, choices). */
+  gpu_config: Registry["config"]["gpu"];
   fleet: { nodes: number; gpus: number; by_class_gb: Record<string, number> };
   trace: { requests: number; offered_per_s: number; bursts: Array<[number, number]> };
   results: PolicyResult[];
+}
+
+/**
+ * The traffic mix for `registry`: `demoMix` when its taxonomy is `demo`'s (same category ids with
+ * the same parents, so a copy of the demo registry with edited config or models stays comparable
+ * with the default runs), otherwise uniform over its categories. Called by cli/sim.
+ */
+export function categoryMixFor(registry: Registry, demo: Registry, demoMix: Record<string, number>): Record<string, number> {
+  const shape = (r: Registry): string => JSON.stringify(r.categories.map((c) => [c.id, c.parent ?? null]).sort());
+  if (registry === demo || shape(registry) === shape(demo)) return demoMix;
+  return Object.fromEntries(registry.categories.map((c) => [c.id, 1]));
 }
 
 /** Categories of the mix the registry does not know; the CLI turns them into a usage error. */
@@ -59,6 +72,7 @@ export function runScenario(input: ScenarioInput): ScenarioReport {
     scenario: input.scenario,
     config,
     registry_version: registry.version,
+    gpu_config: registry.config.gpu,
     fleet: { nodes: config.fleet.nodes, gpus, by_class_gb: byClass },
     trace: {
       requests: trace.arrival_s.length,

@@ -27,6 +27,8 @@ export class Counters {
   model_loads = 0;
   model_unloads = 0;
   quality_sum = 0;
+  /** Slot-seconds the served requests needed at full speed (no throttling): the work done. */
+  work_s = 0;
   readonly latency = new Samples();
   readonly wait = new Samples();
 }
@@ -131,6 +133,7 @@ export class Serving {
     this.counters.served++;
     this.counters.latency.add(t - request.arrival_s);
     this.counters.quality_sum += request.quality;
+    this.counters.work_s += this.physics.prefill_s + request.tokens * this.models.s_per_token[request.model]!;
     this.start(gpu, t);
   }
 

@@ -1,13 +1,16 @@
 /**
  * `npm run sim` as a command: run in-process through main() with collecting streams. Checks the
- * help text, usage errors naming the flag, and that a run writes a report JSON and an SVG chart.
+ * help text, usage errors naming the flag, that a run writes a report JSON and an SVG chart, and
+ * which traffic mix a --registry file gets (the sensitivity sweeps of docs/simulator.md rely on it).
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/sim/main";
 import type { CliIo } from "../../cli/shared/io";
+import { DEMO_REGISTRY } from "../../src/registry/store";
+import { DEMO_CATEGORY_MIX } from "../../src/sim/config";
 import type { ScenarioReport } from "../../src/sim/run";
 
 function io(): { io: CliIo; out: () => string; err: () => string } {
@@ -64,5 +67,34 @@ describe("npm run sim", () => {
     expect(svg).toContain("Latency CDF");
     expect(svg).toContain("(c) dynamic + bench + fallback");
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+
+  /** Runs a tiny steady scenario with `registry` written to a file; returns the report. */
+  async function runWithRegistry(registry: unknown): Promise<ScenarioReport> {
+    const dir = await mkdtemp(join(tmpdir(), "sim-cli-"));
+    dirs.push(dir);
+    const file = join(dir, "registry.json");
+    await writeFile(file, JSON.stringify(registry));
+    const t = io();
+    const code = await main(["--nodes", "2", "--gpus-per-node", "2", "--duration", "60", "--policies", "dynamic-bench", "--registry", file, "--out", dir], t.io);
+    expect(t.err()).not.toContain("sim:");
+    expect(code).toBe(0);
+    return JSON.parse(await readFile(join(dir, "steady.json"), "utf8")) as ScenarioReport;
+  }
+
+  it("keeps the demo traffic mix for a copy of the demo registry with edited placement config", async () => {
+    const edited = { ...DEMO_REGISTRY, config: { ...DEMO_REGISTRY.config, gpu: { ...DEMO_REGISTRY.config.gpu, request_load_pct: 0, placement_choices: 1 } } };
+    const report = await runWithRegistry(edited);
+    expect(report.config.trace.category_mix).toEqual(DEMO_CATEGORY_MIX);
+    expect(report.gpu_config).toMatchObject({ request_load_pct: 0, placement_choices: 1 });
+  });
+
+  it("falls back to a uniform mix when the registry's taxonomy differs from the demo's", async () => {
+    // Same ids, but general_chat hangs off the root: a different taxonomy, so the demo shares do not apply.
+    const reparented = { ...DEMO_REGISTRY, categories: DEMO_REGISTRY.categories.map((c) => (c.id === "general_chat" ? { ...c, parent: null } : c)) };
+    const report = await runWithRegistry(reparented);
+    const mix = report.config.trace.category_mix;
+    expect(Object.keys(mix).sort()).toEqual(DEMO_REGISTRY.categories.map((c) => c.id).sort());
+    expect(new Set(Object.values(mix))).toEqual(new Set([1]));
   });
 });

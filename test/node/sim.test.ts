@@ -88,6 +88,17 @@ describe("fleet simulator", () => {
       expect(r.latency_quantiles_s).toEqual([...r.latency_quantiles_s].sort((x, y) => x - y));
     }
   });
+
+  it("counts served work within busy time: throttling only ever slows a request down", () => {
+    for (const r of report.results) {
+      expect(r.served_work_pct).toBeGreaterThan(0);
+      // Both are rounded to 0.01 points.
+      expect(r.served_work_pct).toBeLessThanOrEqual(r.compute_util_pct.mean + 0.01);
+    }
+    // The degraded site throttles the telemetry-blind policies, so their busy time exceeds their work.
+    const blind = report.results.find((r) => r.policy === "static")!;
+    expect(blind.compute_util_pct.mean).toBeGreaterThan(blind.served_work_pct);
+  });
 });
 
 describe("an overheated GPU next to a healthy one", () => {
