@@ -87,7 +87,8 @@ export const H_LOADS_NEXT = 44; // value, not an offset: model loads recorded so
 export const H_GPU_SENT = 45; // i32[G] requests placed on the GPU
 export const H_GPU_RESERVED = 46; // f64[G] MiB of model loads placed on the GPU
 export const H_GPU_MARK = 47; // i32[G] per-call stamp: GPU already a candidate
-export const HEADER_SLOTS = 48;
+export const H_MODEL_LOADS = 48; // i32[M] entries of the model in the loads ring
+export const HEADER_SLOTS = 56;
 
 // Config slots (f64 index into CONFIG_BASE).
 export const C_MAX_TEMPERATURE = 0;

@@ -18,7 +18,7 @@
 import {
   H_GPUS, H_GPU_NODE, H_GPU_FREE, H_GPU_TEMP, H_GPU_UTIL, H_GPU_HEALTHY, H_GPU_SORTED, H_GPU_RANK,
   H_NODE_TAKEN_AT, H_NODE_GPU_OFF, H_NODE_GPU_IDX, H_MODEL_NODE_OFF, H_MODEL_NODE_IDX, H_GPU_SENT,
-  H_GPU_RESERVED, H_GPU_MARK, H_LOADS_NEXT, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE,
+  H_GPU_RESERVED, H_GPU_MARK, H_MODEL_LOADS, H_LOADS_NEXT, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE,
   LOADS_RING, C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
 } from "./layout";
 import { header, config, getI32, setI32, getF64, setF64 } from "./memory";
@@ -26,6 +26,36 @@ import { header, config, getI32, setI32, getF64, setF64 } from "./memory";
 /** Set by findGpu: whether the GPU it returned is a serving candidate (no load needed). */
 export let foundServing: bool = false;
 let stamp: i32 = 0;
+// Most effective free memory among the GPUs usable in the current pass, computed on the pass's
+// first miss (passCanPlace). A candidate needing more cannot load anywhere and skips the scan,
+// and a pass where even the headroom does not fit stops early: without this, a fleet the
+// estimate calls saturated made every ranked model scan every GPU. Lazy, so the common case
+// (the best model places at once) never pays the O(GPUs) scan.
+let passMaxFree: f64 = Infinity;
+let passKnown: bool = false;
+let passStale: bool = false;
+let passStrict: bool = false;
+
+/** route() calls this before each placement pass. */
+export function startPass(stale: bool, strict: bool): void {
+  passKnown = false;
+  passMaxFree = Infinity;
+  passStale = stale;
+  passStrict = strict;
+}
+
+/** False when nothing can be placed in this pass: no usable GPU has even the headroom free. */
+export function passCanPlace(now: f64, staleAfter: f64, headroom: f64): bool {
+  if (!passKnown) {
+    passMaxFree = -Infinity;
+    const gpus = header(H_GPUS);
+    for (let g = 0; g < gpus; g++) {
+      if (usable(g, passStale, passStrict, now, staleAfter) && effectiveFree(g) > passMaxFree) passMaxFree = effectiveFree(g);
+    }
+    passKnown = true;
+  }
+  return passMaxFree >= headroom;
+}
 
 /** Healthy = temperature and utilization known and under the registry's thresholds. */
 export function initFleet(): void {
@@ -118,6 +148,8 @@ function servingCandidates(model: i32, headroom: f64, stale: bool, strict: bool,
       store<i32>(CANDIDATES_BASE + (count++ << 2), g);
     }
   }
+  // Most models have no recent load: skip the ring for them.
+  if (getI32(H_MODEL_LOADS, model) == 0) return count;
   const loads = header(H_LOADS_NEXT);
   const kept = loads < LOADS_RING ? loads : LOADS_RING;
   for (let i = 0; i < kept && count < CANDIDATE_LIMIT; i++) {
@@ -134,6 +166,7 @@ function servingCandidates(model: i32, headroom: f64, stale: bool, strict: bool,
 function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
   let count = 0;
   const gpus = header(H_GPUS);
+  if (!(need <= passMaxFree)) return 0;
   for (let r = 0; r < gpus && count < CANDIDATE_LIMIT; r++) {
     const g = getI32(H_GPU_SORTED, r);
     // Sorted by reported free memory: once it is short, every later GPU is short too.
@@ -158,6 +191,11 @@ export function recordPlacement(g: i32, model: i32, memory: f64, serving: bool):
   setF64(H_GPU_RESERVED, g, getF64(H_GPU_RESERVED, g) + memory);
   const loads = header(H_LOADS_NEXT);
   const slot = LOADS_BASE + ((loads % LOADS_RING) << 3);
+  if (loads >= LOADS_RING) {
+    const overwritten = load<i32>(slot + 4);
+    setI32(H_MODEL_LOADS, overwritten, getI32(H_MODEL_LOADS, overwritten) - 1);
+  }
+  setI32(H_MODEL_LOADS, model, getI32(H_MODEL_LOADS, model) + 1);
   store<i32>(slot, g);
   store<i32>(slot + 4, model);
   store<i32>(HEADER_BASE + (H_LOADS_NEXT << 2), loads + 1);

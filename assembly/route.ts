@@ -16,7 +16,7 @@ import {
 } from "./layout";
 import { header, request, setOut, getI32, setI32, getF64, setF64, getU8 } from "./memory";
 import { heapify, heapEmpty, heapPop } from "./rank";
-import { findGpu, foundServing, recordPlacement } from "./place";
+import { findGpu, foundServing, passCanPlace, recordPlacement, startPass } from "./place";
 
 let stamp: i32 = 0;
 let rejected: i32 = 0;
@@ -121,17 +121,31 @@ function placeLevel(count: i32, level: i32, topK: i32): i32 {
     while (results < topK && !heapEmpty()) writeResult(heapPop(), -1, 0);
     return results;
   }
+  // The first pass pops candidates from the heap in rank order; when it places nothing, the heap
+  // is drained and ORDER holds every candidate in rank order for the later passes. A pass that
+  // cannot place anything (passCanPlace) stops at its first miss.
+  const now = request(R_NOW_MS);
+  const staleAfter = request(R_STALE_AFTER_MS);
+  const headroom = request(R_HEADROOM_MB);
   let unplaced = 0;
+  startPass(false, true);
   while (results < topK && !heapEmpty()) {
     const candidate = heapPop();
-    if (!tryPlace(candidate, false, true)) setI32(H_SCRATCH_ORDER, unplaced++, candidate);
+    if (tryPlace(candidate, false, true)) continue;
+    setI32(H_SCRATCH_ORDER, unplaced++, candidate);
+    if (!passCanPlace(now, staleAfter, headroom)) {
+      while (!heapEmpty()) setI32(H_SCRATCH_ORDER, unplaced++, heapPop());
+    }
   }
-  // When nothing was placed the heap is drained and ORDER holds every candidate in rank order.
   for (let pass = 1; pass < 4 && results == 0; pass++) {
+    const stale = pass >= 2;
+    const strict = pass % 2 == 0;
+    startPass(stale, strict);
+    if (!passCanPlace(now, staleAfter, headroom)) continue;
     let stillUnplaced = 0;
     for (let i = 0; i < unplaced && results < topK; i++) {
       const candidate = getI32(H_SCRATCH_ORDER, i);
-      if (!tryPlace(candidate, pass >= 2, pass % 2 == 0)) setI32(H_SCRATCH_ORDER, stillUnplaced++, candidate);
+      if (!tryPlace(candidate, stale, strict)) setI32(H_SCRATCH_ORDER, stillUnplaced++, candidate);
     }
     unplaced = stillUnplaced;
   }

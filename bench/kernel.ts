@@ -21,13 +21,17 @@ export interface KernelRow {
 }
 
 const NOW = 1_800_000_000_000;
+/** Decisions between fleet reloads: one isolate at ~500 decisions/s between 2 s cache refreshes. */
+const RELOAD_EVERY = 1000;
 
-/** A request mix: every category, some with constraints, the way clients send them. */
+/** A request mix: every category, some with constraints, the way clients send them; distinct seeds. */
 function requests(categories: string[]): KernelRequest[] {
-  return categories.flatMap((category, i) => [
+  const mix = categories.flatMap((category, i) => [
     { category, constraints: {}, top_k: 3, now_ms: NOW },
     { category, constraints: i % 2 ? { max_memory_mb: 40000 } : { min_context: 32768, max_params_b: 40 }, top_k: 3, now_ms: NOW },
   ]);
+  // Built once, so the timed loop allocates nothing of its own.
+  return Array.from({ length: 997 }, (_, i) => ({ ...mix[i % mix.length]!, seed: (i * 2654435761) >>> 0 }));
 }
 
 export async function benchKernel(sizes: Array<{ models: number; gpus: number }>, minMs = 250): Promise<KernelRow[]> {
@@ -43,10 +47,14 @@ export async function benchKernel(sizes: Array<{ models: number; gpus: number }>
       k.loadFleet(fleet);
     }
     const mix = requests(registry.categories.map((c) => c.id));
-    const us = compare(
-      { wasm: (i) => wasm.route(mix[i % mix.length]!), reference: (i) => reference.route(mix[i % mix.length]!) },
-      { rounds: 3, minMs },
-    );
+    // New snapshots arrive while the router decides: every RELOAD_EVERY decisions the fleet is
+    // reloaded with every node one push newer (which also resets what the kernel counted since).
+    const views = [fleet, fleet.map((n) => ({ ...n, taken_at_ms: n.taken_at_ms + 5000 }))];
+    const decide = (k: Kernel) => (i: number) => {
+      if (i % RELOAD_EVERY === 0) k.loadFleet(views[(i / RELOAD_EVERY) % 2]!);
+      k.route(mix[i % mix.length]!);
+    };
+    const us = compare({ wasm: decide(wasm), reference: decide(reference) }, { rounds: 3, minMs });
     rows.push({
       models,
       gpus,

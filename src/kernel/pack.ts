@@ -212,6 +212,7 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   plan.add(L.H_GPU_SENT, "i32", G);
   plan.add(L.H_GPU_RESERVED, "f64", G);
   plan.add(L.H_GPU_MARK, "i32", G);
+  plan.add(L.H_MODEL_LOADS, "i32", M);
   const cols = plan.commit(memory);
   cols.header[L.H_GPUS] = G;
   cols.header[L.H_NODES] = N;
@@ -249,6 +250,7 @@ function writeLedger(ledger: Ledger, keys: string[], packed: PackedRegistry, col
     if (g === undefined || m === undefined) continue;
     ring[count * 2] = g;
     ring[count * 2 + 1] = m;
+    cols.i32(L.H_MODEL_LOADS)[m]! += 1;
     count++;
   }
   cols.header[L.H_LOADS_NEXT] = count;

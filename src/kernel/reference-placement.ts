@@ -29,6 +29,8 @@ export class ReferencePlacer {
   private rank = new Map<OrderedGpu, number>();
   private keyOf = new Map<OrderedGpu, string>();
   private byKey = new Map<string, OrderedGpu>();
+  /** Each node's GPUs in placement order. */
+  private nodeGpus = new Map<FleetNode, OrderedGpu[]>();
   private ledger: Ledger = emptyLedger();
   private config: RegistryConfig["gpu"] | null = null;
 
@@ -44,6 +46,8 @@ export class ReferencePlacer {
     this.rank = new Map(this.sorted.map((o, r) => [o, r]));
     this.keyOf = new Map(this.sorted.map((o) => [o, gpuKey(o.node, o.gpu)]));
     this.byKey = new Map(this.sorted.map((o) => [gpuKey(o.node, o.gpu), o]));
+    this.nodeGpus = new Map(nodes.map((n) => [n, []]));
+    for (const o of this.sorted) this.nodeGpus.get(o.node)!.push(o);
   }
 
   get empty(): boolean {
@@ -102,9 +106,9 @@ export class ReferencePlacer {
     const fits = (o: OrderedGpu) => this.usable(o, request, strict) && this.effectiveFree(o) >= headroom;
     for (const node of this.nodes) {
       if (!node.models.includes(request.model)) continue;
-      for (const o of this.sorted) {
+      for (const o of this.nodeGpus.get(node)!) {
         if (out.length >= L.CANDIDATE_LIMIT) return out;
-        if (o.node === node && fits(o)) out.push(o);
+        if (fits(o)) out.push(o);
       }
     }
     for (const load of this.ledger.loads) {
