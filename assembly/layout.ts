@@ -88,6 +88,7 @@ export const H_GPU_SENT = 45; // i32[G] requests placed on the GPU
 export const H_GPU_RESERVED = 46; // f64[G] MiB of model loads placed on the GPU
 export const H_GPU_MARK = 47; // i32[G] per-call stamp: GPU already a candidate
 export const H_MODEL_LOADS = 48; // i32[M] entries of the model in the loads ring
+export const H_GPU_TOTAL = 49; // f64[G] memory of the GPU, NaN = unknown
 export const HEADER_SLOTS = 56;
 
 // Config slots (f64 index into CONFIG_BASE).

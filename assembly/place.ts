@@ -3,7 +3,8 @@
 //
 // Two kinds of candidate GPU, in this order:
 //   serving — GPUs of nodes whose snapshot says they serve the model, and GPUs this kernel sent a
-//             load of it to since (the LOADS ring); they need only the headroom free;
+//             load of it to since (the LOADS ring); the weights are resident, so they need only
+//             the headroom free — and a total memory that can hold the model at all;
 //   load    — healthy GPUs with room for the model's footprint plus the headroom, most free first.
 // Among at most CANDIDATE_LIMIT candidates of a kind: the better of two drawn by the request's
 // seed (power of two choices), or the best when C_PLACEMENT_CHOICES is 1. Between snapshots the
@@ -18,7 +19,7 @@
 import {
   H_GPUS, H_GPU_NODE, H_GPU_FREE, H_GPU_TEMP, H_GPU_UTIL, H_GPU_HEALTHY, H_GPU_SORTED, H_GPU_RANK,
   H_NODE_TAKEN_AT, H_NODE_GPU_OFF, H_NODE_GPU_IDX, H_MODEL_NODE_OFF, H_MODEL_NODE_IDX, H_GPU_SENT,
-  H_GPU_RESERVED, H_GPU_MARK, H_MODEL_LOADS, H_LOADS_NEXT, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE,
+  H_GPU_RESERVED, H_GPU_MARK, H_MODEL_LOADS, H_GPU_TOTAL, H_LOADS_NEXT, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE,
   LOADS_RING, C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
 } from "./layout";
 import { header, config, getI32, setI32, getF64, setF64 } from "./memory";
@@ -134,7 +135,12 @@ function choose(count: i32, serving: bool, seed: f64): i32 {
   return better(b, a, serving) ? b : a;
 }
 
-function servingCandidates(model: i32, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
+/** A serving GPU must have the headroom free and be large enough for the model (unknown size is not). */
+@inline function canServe(g: i32, memory: f64, headroom: f64): bool {
+  return effectiveFree(g) >= headroom && getF64(H_GPU_TOTAL, g) >= memory;
+}
+
+function servingCandidates(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
   stamp++;
   let count = 0;
   const nodesTo = getI32(H_MODEL_NODE_OFF, model + 1);
@@ -143,7 +149,7 @@ function servingCandidates(model: i32, headroom: f64, stale: bool, strict: bool,
     const gpusTo = getI32(H_NODE_GPU_OFF, node + 1);
     for (let j = getI32(H_NODE_GPU_OFF, node); j < gpusTo && count < CANDIDATE_LIMIT; j++) {
       const g = getI32(H_NODE_GPU_IDX, j);
-      if (!usable(g, stale, strict, now, staleAfter) || !(effectiveFree(g) >= headroom)) continue;
+      if (!usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) continue;
       setI32(H_GPU_MARK, g, stamp);
       store<i32>(CANDIDATES_BASE + (count++ << 2), g);
     }
@@ -156,7 +162,7 @@ function servingCandidates(model: i32, headroom: f64, stale: bool, strict: bool,
     const slot = LOADS_BASE + (((loads - kept + i) % LOADS_RING) << 3);
     const g = load<i32>(slot);
     if (load<i32>(slot + 4) != model || getI32(H_GPU_MARK, g) == stamp) continue;
-    if (!usable(g, stale, strict, now, staleAfter) || !(effectiveFree(g) >= headroom)) continue;
+    if (!usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) continue;
     setI32(H_GPU_MARK, g, stamp);
     store<i32>(CANDIDATES_BASE + (count++ << 2), g);
   }
@@ -178,7 +184,7 @@ function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAft
 
 /** A GPU for `model` in one pass (fresh or stale nodes; strict or lenient); -1 when none fits. */
 export function findGpu(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
-  let g = choose(servingCandidates(model, headroom, stale, strict, now, staleAfter), true, seed);
+  let g = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter), true, seed);
   foundServing = g >= 0;
   if (g < 0) g = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter), false, seed);
   return g;

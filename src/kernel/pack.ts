@@ -213,6 +213,7 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   plan.add(L.H_GPU_RESERVED, "f64", G);
   plan.add(L.H_GPU_MARK, "i32", G);
   plan.add(L.H_MODEL_LOADS, "i32", M);
+  plan.add(L.H_GPU_TOTAL, "f64", G);
   const cols = plan.commit(memory);
   cols.header[L.H_GPUS] = G;
   cols.header[L.H_NODES] = N;
@@ -220,6 +221,7 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
     const gpu = nodes[n]!.gpus[j]!;
     cols.i32(L.H_GPU_NODE)[g] = n;
     cols.f64(L.H_GPU_FREE)[g] = gpu.memory_free_mb ?? NaN;
+    cols.f64(L.H_GPU_TOTAL)[g] = gpu.memory_total_mb ?? NaN;
     cols.f64(L.H_GPU_TEMP)[g] = gpu.temperature_c ?? NaN;
     cols.f64(L.H_GPU_UTIL)[g] = gpu.utilization_pct ?? NaN;
   });

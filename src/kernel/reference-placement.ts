@@ -103,7 +103,9 @@ export class ReferencePlacer {
   private servingCandidates(request: PlaceRequest, strict: boolean): OrderedGpu[] {
     const headroom = this.config!.memory_headroom_mb;
     const out: OrderedGpu[] = [];
-    const fits = (o: OrderedGpu) => this.usable(o, request, strict) && this.effectiveFree(o) >= headroom;
+    // Resident weights need only the headroom free, on a GPU large enough to hold them at all.
+    const fits = (o: OrderedGpu) =>
+      this.usable(o, request, strict) && this.effectiveFree(o) >= headroom && (o.gpu.memory_total_mb ?? NaN) >= request.memory;
     for (const node of this.nodes) {
       if (!node.models.includes(request.model)) continue;
       for (const o of this.nodeGpus.get(node)!) {

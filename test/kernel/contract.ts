@@ -224,6 +224,21 @@ export function kernelContract(name: string, make: () => Kernel): void {
       expect(second!.placement).toEqual({ node: "big", gpu_index: 0, serving: false, stale: false });
     });
 
+    it("a serving node needs only the headroom free, but a GPU large enough for the model", () => {
+      const k = make();
+      k.loadRegistry(two());
+      // "best" needs 30,000 MiB: the serving node's GPU has 2,000 free (weights resident) and 81,920 in all.
+      k.loadFleet([node("serving", NOW, [gpu(0, 2000)], ["best"])]);
+      expect(k.route(req("code", {}, 1)).results[0]).toMatchObject({ model: "best", placement: { node: "serving", serving: true } });
+      // A node that claims to serve it on a 24 GB GPU cannot hold it: never placed there.
+      k.loadFleet([node("small", NOW, [gpu(0, 20000, { memory_total_mb: 24576 })], ["best"])]);
+      const r = k.route(req("code", {}, 1));
+      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "small", gpu_index: 0, serving: false, stale: false }]]);
+      expect(r.rejected).toEqual([{ model: "best", category: "code", reasons: L.REJECT_NO_GPU }]);
+      k.loadFleet([node("unknown", NOW, [gpu(0, 2000, { memory_total_mb: null })], ["best"])]);
+      expect(k.route(req("code", {}, 1)).status).toBe("no_gpu");
+    });
+
     it("stale nodes only as the last resort, and the result says so", () => {
       const k = make();
       k.loadRegistry(two());

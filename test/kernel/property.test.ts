@@ -82,7 +82,7 @@ function fleetArb(modelIds: string[]): fc.Arbitrary<FleetNode[]> {
       index: fc.constant(index),
       uuid: fc.constant(`GPU-${index}`),
       name: fc.constant("t"),
-      memory_total_mb: fc.constant(100000),
+      memory_total_mb: maybe(fc.constantFrom(24000, 50000, 100000)),
       memory_free_mb: maybe(fc.integer({ min: 0, max: 100 }).map((x) => x * 1000)),
       temperature_c: maybe(fc.integer({ min: 30, max: 95 })),
       utilization_pct: maybe(fc.integer({ min: 0, max: 100 })),
