@@ -118,6 +118,10 @@ describe("routing follows the fleet", () => {
       const view = await fleet();
       const response = await route(QWEN_7B);
       const fits = view.nodes.flatMap((node) => node.gpus.filter((g) => g.placeable && g.memory_free_mb! >= 18442 + HEADROOM).map((g) => ({ node: node.node, g })));
+      // The preferred pass keeps thermal_margin_c below the limit; only without such a GPU does any placeable one do.
+      const margin = DEMO_REGISTRY.config.gpu.max_temperature_c - DEMO_REGISTRY.config.gpu.thermal_margin_c;
+      const cool = fits.filter((f) => f.g.temperature_c! < margin);
+      const preferred = cool.length > 0 ? cool : fits;
       if (fits.length === 0) {
         expect(response.status).toBe(503);
         continue;
@@ -127,7 +131,7 @@ describe("routing follows the fleet", () => {
       const gpuView = view.nodes.find((node) => node.node === chosen.node)!.gpus.find((g) => g.index === chosen.gpu_index)!;
       expect(gpuView.placeable).toBe(true);
       expect(gpuView.memory_free_mb!).toBeGreaterThanOrEqual(18442 + HEADROOM);
-      expect(gpuView.memory_free_mb).toBe(Math.max(...fits.map((f) => f.g.memory_free_mb!)));
+      expect(gpuView.memory_free_mb).toBe(Math.max(...preferred.map((f) => f.g.memory_free_mb!)));
       placed++;
     }
     expect(placed).toBeGreaterThan(0);
