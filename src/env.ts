@@ -3,11 +3,16 @@
  * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
  */
 import type { ExperimentObject } from "./experiments/object";
+import type { MetricsObject } from "./operator/metrics/object";
 
 export interface Env {
   ROUTER_KV: KVNamespace;
   /** One Durable Object per A/B experiment, named by the experiment id (src/experiments/object.ts). */
   EXPERIMENTS: DurableObjectNamespace<ExperimentObject>;
+  /** The one metrics Durable Object ("global"): counters that outlive isolates, recent decisions (src/operator/metrics/object.ts). */
+  METRICS: DurableObjectNamespace<MetricsObject>;
+  /** Optional bearer token for GET /metrics (a scraper's own secret); the admin token works too. Unset = /metrics is guarded like admin calls. */
+  METRICS_TOKEN?: string;
   /** Bearer token for admin calls (PUT /v1/registry, experiments create/stop). Unset = admin calls refused. */
   ADMIN_TOKEN?: string;
   /** Comma-separated client keys; when set, client calls need `Authorization: Bearer <key>`. */

@@ -12,3 +12,4 @@ new WasmKernel(kernelModule);
 
 export default createApp({ kernelModule, fleetSource: new KvFleetSource() });
 export { ExperimentObject } from "./experiments/object";
+export { MetricsObject } from "./operator/metrics/object";

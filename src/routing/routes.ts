@@ -7,7 +7,14 @@ import { recordAssignmentLater } from "../experiments/record";
 import { routeWithExperiment } from "../experiments/route-with-experiment";
 import { RunningExperiments } from "../experiments/running";
 import type { RoutingContext } from "./context";
-import { DecisionSchema, RouteRequestSchema } from "./schema";
+import { DecisionSchema, RouteRequestSchema, type Decision } from "./schema";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The decision POST /v1/route answered with, for middleware that observes it (src/operator/metrics/observe.ts). */
+    decision: Decision;
+  }
+}
 
 const route = createRoute({
   method: "post",
@@ -29,6 +36,7 @@ export function routingRoutes(context: RoutingContext, experiments: RunningExper
     // decide(), wrapped: a running experiment covering the category picks the variant to route with.
     const { decision, assignment } = routeWithExperiment({ loaded, request: c.req.valid("json"), now_ms: now, decision_id: crypto.randomUUID(), experiments: running });
     if (assignment) recordAssignmentLater(c, assignment);
+    c.set("decision", decision);
     return c.json(decision, 200);
   });
 }

@@ -1,0 +1,106 @@
+/**
+ * Per-isolate counting with a delayed, batched flush into the metrics Durable Object. The
+ * middleware (observe.ts) counts in memory and asks for a flush; the flush runs in waitUntil after
+ * the response, at most once per FLUSH_INTERVAL_MS per isolate, so a decision never waits on the
+ * object. GET /metrics and the dashboard flush first so they include this isolate's own counts.
+ *
+ * What can be lost: counts not yet flushed when the isolate is evicted (at most one interval),
+ * and the unsent backlog if the object stays unreachable (kept up to MAX_BATCHES_PER_APPLY
+ * batches, then the oldest is dropped and logged). A batch whose RPC failed is retried under the
+ * same id, and the object ignores ids it has applied, so a retry never counts twice.
+ * Built once per app by src/app.ts.
+ */
+import type { Env } from "../../env";
+import type { MetricFamily } from "./catalog";
+import { MetricDeltas } from "./deltas";
+import { MAX_BATCHES_PER_APPLY, RECENT_DECISIONS } from "./object";
+import type { Batch, RecentDecision } from "./series";
+import { MetricsStore } from "./store";
+
+export const FLUSH_INTERVAL_MS = 1000;
+
+export interface RecorderOptions {
+  flushIntervalMs?: number;
+  /** Waits before a scheduled flush; setTimeout by default. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class MetricsRecorder {
+  private readonly deltas = new MetricDeltas();
+  private decisions: RecentDecision[] = [];
+  private unsent: Batch[] = [];
+  private lastFlushAt = -Infinity;
+  private scheduled = false;
+  /** Made on first flush: Workers forbid random values at global scope, where the app is built. */
+  private isolateId: string | null = null;
+  private batchSeq = 0;
+  private readonly interval: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: RecorderOptions = {}) {
+    this.interval = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  count(family: MetricFamily, labels: Record<string, string>, by = 1): void {
+    this.deltas.count(family, labels, by);
+  }
+
+  observe(family: MetricFamily, labels: Record<string, string>, value: number): void {
+    this.deltas.observe(family, labels, value);
+  }
+
+  /** Remembers a route decision for the dashboard's recent list (the newest RECENT_DECISIONS per flush). */
+  decided(decision: RecentDecision): void {
+    this.decisions.push(decision);
+    if (this.decisions.length > RECENT_DECISIONS) this.decisions.splice(0, this.decisions.length - RECENT_DECISIONS);
+  }
+
+  /** Series and decisions counted here and not yet acknowledged by the object (for tests and docs). */
+  pending(): { series: number; decisions: number; batches: number } {
+    return { series: this.deltas.size, decisions: this.decisions.length, batches: this.unsent.length };
+  }
+
+  /**
+   * Flushes within one interval of the previous flush, in waitUntil; a no-op while a flush is
+   * already scheduled. Without an execution context nothing is scheduled: the counts wait for
+   * the next request that has one, or for a scrape.
+   */
+  flushLater(env: Env, ctx: ExecutionContext | null, now_ms: number): void {
+    if (this.scheduled || ctx === null) return;
+    this.scheduled = true;
+    const delay = Math.max(0, this.lastFlushAt + this.interval - now_ms);
+    const task = this.sleep(delay)
+      .then(() => this.flush(env, now_ms + delay))
+      .finally(() => {
+        this.scheduled = false;
+      });
+    ctx.waitUntil(task);
+  }
+
+  /** Sends everything pending as one new batch (plus any unacknowledged ones). Never throws: failures are logged and kept. */
+  async flush(env: Env, now_ms: number): Promise<void> {
+    const counters = this.deltas.drain();
+    const decisions = this.decisions.splice(0);
+    if (counters.length > 0 || decisions.length > 0) this.unsent.push({ id: this.nextBatchId(), counters, decisions });
+    if (this.unsent.length > MAX_BATCHES_PER_APPLY) {
+      const dropped = this.unsent.splice(0, this.unsent.length - MAX_BATCHES_PER_APPLY);
+      console.error(`metrics: dropped ${dropped.length} unsent batch(es); the metrics object has been unreachable`);
+    }
+    if (this.unsent.length === 0) return;
+    this.lastFlushAt = now_ms;
+    const sending = [...this.unsent];
+    try {
+      await new MetricsStore(env.METRICS).apply(sending);
+      const sent = new Set(sending.map((b) => b.id));
+      this.unsent = this.unsent.filter((b) => !sent.has(b.id));
+    } catch (error) {
+      console.error(`metrics: flush of ${sending.length} batch(es) failed; retrying with the next flush:`, error);
+    }
+  }
+
+  private nextBatchId(): string {
+    this.isolateId ??= crypto.randomUUID();
+    return `${this.isolateId}:${this.batchSeq++}`;
+  }
+}
