@@ -3,8 +3,9 @@
  * bench/results/latest.json. Ratios are measured side by side in this one run; compare
  * absolute numbers only between runs on the same machine.
  *
- *   npm run bench                 kernel + end-to-end
+ *   npm run bench                 kernel + telemetry parsing + end-to-end
  *   npm run bench -- --kernel     kernel only (no wrangler dev)
+ *   npm run bench -- --parse      nvidia-smi parsing only
  *   npm run bench -- --e2e        end-to-end only
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import os from "node:os";
 import { benchE2e, type E2eRow } from "./e2e";
 import { benchKernel, type KernelRow } from "./kernel";
 import { table } from "./measure";
+import { benchParse } from "./telemetry";
 
 const SIZES = [100, 1000, 10000].flatMap((models) => [0, 10, 1000].map((gpus) => ({ models, gpus })));
 
@@ -49,16 +51,22 @@ function printE2e(rows: E2eRow[]): void {
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   if (args.has("--help")) {
-    console.log("usage: npm run bench [-- --kernel | --e2e]\n  writes bench/results/latest.json");
+    console.log("usage: npm run bench [-- --kernel | --parse | --e2e]\n  writes bench/results/latest.json");
     return;
   }
-  const all = !args.has("--kernel") && !args.has("--e2e");
+  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse");
   console.error(`bench on ${machine()}`);
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
   if (all || args.has("--kernel")) {
     const kernel = await benchKernel(SIZES);
     printKernel(kernel);
     result["kernel"] = kernel;
+  }
+  if (all || args.has("--parse")) {
+    const parse = await benchParse();
+    console.log("\nTelemetry: nvidia-smi parse time per 8-GPU snapshot (median of alternating rounds)\n");
+    console.log(table(["input", "µs per parse"], parse.map((r) => [r.name, r.us_per_parse])));
+    result["parse"] = parse;
   }
   if (all || args.has("--e2e")) {
     const e2e = await benchE2e({ connections: [1, 32], seconds: 5, rounds: 2 });
