@@ -14,6 +14,10 @@ import { mountOpenApi } from "./operator/openapi";
 import { experimentRoutes } from "./experiments/routes";
 import { RunningExperiments } from "./experiments/running";
 import { telemetryRoutes } from "./telemetry/routes";
+import { dashboardRoutes } from "./operator/dashboard/routes";
+import { countDecisions, countTelemetry } from "./operator/metrics/observe";
+import { MetricsRecorder } from "./operator/metrics/recorder";
+import { metricsRoutes } from "./operator/metrics/routes";
 
 export interface AppOptions {
   kernelModule: WebAssembly.Module;
@@ -23,12 +27,18 @@ export interface AppOptions {
 export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const context = new RoutingContext({ kernelModule: options.kernelModule, fleetSource: options.fleetSource ?? EMPTY_FLEET });
   const running = new RunningExperiments();
+  const metrics = new MetricsRecorder();
   const app = new OpenAPIHono<AppEnv>();
+  // Before the routers, so they see every answer (errors included); they count in memory only.
+  app.use("/v1/route", countDecisions(metrics));
+  app.use("/v1/telemetry", countTelemetry(metrics));
   app.route("/", healthRoutes());
   app.route("/", registryRoutes(context, running));
   app.route("/", routingRoutes(context, running));
   app.route("/", experimentRoutes(context, running));
   app.route("/", telemetryRoutes(context));
+  app.route("/", metricsRoutes(context, metrics));
+  app.route("/", dashboardRoutes(context, metrics));
 
   // Last, so the document sees every route registered above.
   mountOpenApi(app);

@@ -1,0 +1,86 @@
+/**
+ * The fleet section: one block per node (stale nodes greyed) and one row per GPU with a memory
+ * bar, utilization, temperature, health with its reasons, and whether routing may place on it.
+ * Renders GET /v1/fleet's view (src/telemetry/view.ts), so the dashboard and the API agree.
+ */
+import type { FleetNodeView, FleetView } from "../../telemetry/schema";
+import { UNKNOWN, age, gib, number } from "./format";
+
+type FleetGpuView = FleetNodeView["gpus"][number];
+
+function MemoryBar(props: { gpu: FleetGpuView }) {
+  const { memory_total_mb: total, memory_free_mb: free } = props.gpu;
+  if (total === null || free === null || total <= 0) return <span class="muted">{free === null ? "free memory unknown" : `${gib(free)} free`}</span>;
+  const used = Math.min(1, Math.max(0, (total - free) / total));
+  return (
+    <div class="membar" title={`${gib(free)} free of ${gib(total)}`}>
+      <div class="bar" role="meter" aria-valuemin="0" aria-valuemax={total} aria-valuenow={total - free} aria-label="memory used">
+        <span style={`width:${(used * 100).toFixed(1)}%`} class={used > 0.9 ? "full" : ""} />
+      </div>
+      <small>{gib(free)} free of {gib(total)}</small>
+    </div>
+  );
+}
+
+function Health(props: { gpu: FleetGpuView }) {
+  const { gpu } = props;
+  if (gpu.problems.length === 0) return <span class="badge ok">healthy</span>;
+  return (
+    <span>
+      <span class={`badge ${gpu.healthy ? "warn" : "bad"}`}>{gpu.healthy ? "healthy" : "unhealthy"}</span>
+      <ul class="reasons">
+        {gpu.problems.map((p) => (
+          <li>{p.detail}</li>
+        ))}
+      </ul>
+    </span>
+  );
+}
+
+export function FleetSection(props: { fleet: FleetView }) {
+  const { fleet } = props;
+  const s = fleet.summary;
+  return (
+    <section id="fleet" class="wide">
+      <h2>Fleet</h2>
+      <p class="muted">
+        {s.nodes} nodes ({s.stale_nodes} stale) · {s.gpus} GPUs, {s.healthy_gpus} healthy, {s.placeable_gpus} placeable · largest free {gib(s.largest_free_mb)} ·
+        limits: below {fleet.thresholds.max_temperature_c} °C and {fleet.thresholds.max_utilization_pct} % busy, stale after {fleet.thresholds.stale_after_s} s
+      </p>
+      {fleet.nodes.length === 0 ? (
+        <p class="muted">No node has reported yet. Agents push with `npm run agent -- run …` (docs/telemetry.md).</p>
+      ) : (
+        <table class="cards fleet-table">
+          <thead>
+            <tr>
+              <th>GPU</th><th>memory</th><th class="num">util</th><th class="num">temp</th><th>health</th><th>placeable</th>
+            </tr>
+          </thead>
+          {fleet.nodes.map((node) => (
+            <tbody class={node.stale ? "node stale" : "node"} data-node={node.node}>
+              <tr class="node-row">
+                <th colspan={6} scope="rowgroup">
+                  <span class="node-name">{node.node}</span> {node.stale ? <span class="badge muted">stale</span> : null}{" "}
+                  <span class="muted">
+                    snapshot {age(node.age_s)} old{node.endpoint ? ` · ${node.endpoint}` : ""}
+                    {node.models.length > 0 ? ` · serves ${node.models.join(", ")}` : ""}
+                  </span>
+                </th>
+              </tr>
+              {node.gpus.map((gpu) => (
+                <tr class="gpu-row">
+                  <td data-label="GPU">#{gpu.index} {gpu.name ?? UNKNOWN}</td>
+                  <td data-label="memory"><MemoryBar gpu={gpu} /></td>
+                  <td data-label="util" class="num">{gpu.utilization_pct === null ? UNKNOWN : `${number(gpu.utilization_pct)} %`}</td>
+                  <td data-label="temp" class="num">{gpu.temperature_c === null ? UNKNOWN : `${number(gpu.temperature_c)} °C`}</td>
+                  <td data-label="health"><Health gpu={gpu} /></td>
+                  <td data-label="placeable">{gpu.placeable ? <span class="ok">yes</span> : <span class="muted">no</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          ))}
+        </table>
+      )}
+    </section>
+  );
+}
