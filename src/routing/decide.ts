@@ -87,7 +87,10 @@ const REASON_FIELD: Record<string, string> = {
 
 function refusal(result: KernelResult, request: KernelRequest, loaded: LoadedRegistry, byId: Map<string, Model>): Problem {
   const rejected = describeRejections(result.rejected, request, loaded.registry, byId);
-  const errors = rejected.flatMap((r) => r.reasons.map((reason) => ({ path: REASON_FIELD[reason] ?? "constraints", message: `${r.model}: ${r.detail}` })));
+  // A 503 is about GPUs: its errors name the models that fit but found no room; every other
+  // rejection (e.g. "not in allow_models") stays in `rejected`.
+  const relevant = result.status === "no_gpu" ? rejected.filter((r) => r.reasons.includes("no_gpu")) : rejected;
+  const errors = relevant.flatMap((r) => r.reasons.map((reason) => ({ path: REASON_FIELD[reason] ?? "constraints", message: `${r.model}: ${r.detail}` })));
   if (result.status === "no_gpu") {
     const retry = retryAfterSeconds(loaded);
     return new Problem({

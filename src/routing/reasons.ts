@@ -44,7 +44,7 @@ function sentence(name: string, model: Model, request: KernelRequest, registry: 
     case "precision":
       return `no ${precision} build (memory_mb.${precision} is not set)`;
     default:
-      return `no healthy, fresh GPU has ${(memory ?? 0) + registry.config.gpu.memory_headroom_mb} MiB free (model + headroom)`;
+      return `no healthy GPU has ${(memory ?? 0) + registry.config.gpu.memory_headroom_mb} MiB free (model + headroom), nor serves it with room`;
   }
 }
 
