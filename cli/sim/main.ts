@@ -37,6 +37,8 @@ driving the worker's own WASM kernel and decide(). Prints a table per scenario a
   --push-interval S    telemetry push interval (default ${DEFAULT_CONFIG.telemetry.push_interval_s})
   --push-delay S       push-to-readable delay (default ${DEFAULT_CONFIG.telemetry.push_delay_s})
   --view-ttl S         router's fleet cache TTL (default ${DEFAULT_CONFIG.telemetry.view_ttl_s})
+  --isolates N         router isolates sharing the traffic, each with its own cache and placement
+                       ledger (default ${DEFAULT_CONFIG.telemetry.isolates})
   --policies LIST      comma-separated ids (default all: ${POLICIES.map((p) => p.id).join(",")})
   --registry FILE      registry JSON (default: the demo registry); keeps the demo traffic mix when
                        its taxonomy is the demo's (e.g. an edited copy), else uniform over its categories
@@ -69,6 +71,7 @@ const OPTIONS = {
   "push-interval": { type: "string" },
   "push-delay": { type: "string" },
   "view-ttl": { type: "string" },
+  isolates: { type: "string" },
   policies: { type: "string" },
   registry: { type: "string" },
   out: { type: "string" },
@@ -175,6 +178,7 @@ function buildConfig(values: Values, registry: Registry): SimConfig {
       push_interval_s: positive(values["push-interval"], "--push-interval", d.telemetry.push_interval_s),
       push_delay_s: nonNegative(values["push-delay"], "--push-delay", d.telemetry.push_delay_s),
       view_ttl_s: positive(values["view-ttl"], "--view-ttl", d.telemetry.view_ttl_s),
+      isolates: positiveInt(values.isolates, "--isolates", d.telemetry.isolates),
     },
   };
   if (!Number.isInteger(config.seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);

@@ -76,6 +76,12 @@ export interface TelemetryConfig {
   push_delay_s: number;
   /** The router re-reads the fleet at most this often (the worker's CACHE_TTL_MS). */
   view_ttl_s: number;
+  /**
+   * Router isolates sharing the traffic (request i goes to isolate i mod n). Each has its own
+   * cache and kernel, so each counts only its own placements between snapshots; their re-reads
+   * are staggered evenly over one view TTL.
+   */
+  isolates: number;
 }
 
 /** One site loses cooling (and some telemetry) from `from_s` on. */
@@ -149,7 +155,7 @@ export const DEFAULT_CONFIG: SimConfig = {
     token_ms_per_b: 0.45,
     prefill_s: 0.2,
   },
-  telemetry: { push_interval_s: 5, push_delay_s: 1, view_ttl_s: 2 },
+  telemetry: { push_interval_s: 5, push_delay_s: 1, view_ttl_s: 2, isolates: 1 },
   degrade: null,
   sample_s: 10,
 };

@@ -50,11 +50,13 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
   const modelIndex = new Map(models.ids.map((id, i) => [id, i]));
   const events = new EventQueue();
   const serving = new Serving(fleet, models, config.physics, events, input.registry.config.gpu.max_temperature_c);
-  const router = new SimRouter(registry, input.kernelModule);
+  // Isolate 0 keeps the plain "sim-" ids, so a one-isolate run replays the earlier single-router runs.
+  const isolates = policy.live_telemetry ? config.telemetry.isolates : 1;
+  const routers = Array.from({ length: isolates }, (_, k) => new SimRouter(registry, input.kernelModule, k === 0 ? "sim-" : `sim${k}-`));
   const placer: Placer = policy.placer({ fleet, registry, random: input.random.fork("placer") });
   const series = new UtilizationSeries(fleet.gpus, config.fleet.slots);
   const telemetryRandom = input.random.fork("telemetry");
-  const view = policy.live_telemetry ? new RouterView(fleet.nodes.length) : null;
+  const view = policy.live_telemetry ? new RouterView(fleet.nodes.length, isolates) : null;
   const { push_interval_s, push_delay_s, view_ttl_s } = config.telemetry;
   const degrade = config.degrade;
   const duration = config.trace.duration_s;
@@ -66,7 +68,13 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
       view.deliver(n, sampleNode(fleet, n, 0, models.ids));
       events.push(telemetryRandom.next() * push_interval_s, { kind: "push", node: n });
     });
-    events.push(0, { kind: "refresh" });
+    events.push(0, { kind: "refresh", isolate: 0 });
+    // Further isolates start warm too, then re-read on their own phase of the TTL.
+    for (let k = 1; k < isolates; k++) {
+      const read = view.read(k)!;
+      routers[k]!.setFleet(read.generation, read.nodes);
+      events.push((k * view_ttl_s) / isolates, { kind: "refresh", isolate: k });
+    }
   }
   if (degrade && degrade.from_s > 0) events.push(degrade.from_s, { kind: "degrade" });
   events.push(config.sample_s, { kind: "sample" });
@@ -86,8 +94,8 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
       case "deliver":
         return view!.deliver(e.node, e.snapshot);
       case "refresh": {
-        const read = view!.read();
-        if (read) router.setFleet(read.generation, read.nodes);
+        const read = view!.read(e.isolate);
+        if (read) routers[e.isolate]!.setFleet(read.generation, read.nodes);
         events.push(t + view_ttl_s, e);
         return;
       }
@@ -105,7 +113,7 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
   const arrive = (i: number, t: number): void => {
     state.arrived++;
     const category = trace.categories[trace.category[i]!]!;
-    const outcome = router.route(category, simToMs(t));
+    const outcome = routers[i % isolates]!.route(category, simToMs(t));
     if (outcome.status !== "ok") {
       if (outcome.status === "no_model") state.rejected_no_model++;
       else state.rejected_no_gpu++;

@@ -10,7 +10,7 @@ export type SimEvent =
   | { kind: "loaded"; gpu: number; resident: Resident }
   | { kind: "push"; node: number }
   | { kind: "deliver"; node: number; snapshot: FleetNode }
-  | { kind: "refresh" }
+  | { kind: "refresh"; isolate: number }
   | { kind: "sample" }
   | { kind: "degrade" };
 

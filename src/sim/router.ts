@@ -22,7 +22,12 @@ export class SimRouter {
   private readonly requests = new Map<string, RouteRequest>();
   private decisions = 0;
 
-  constructor(registry: Registry, kernelModule: WebAssembly.Module) {
+  /** `idPrefix` keeps decision ids (which seed the kernel's placement draw) distinct across isolates. */
+  constructor(
+    registry: Registry,
+    kernelModule: WebAssembly.Module,
+    private readonly idPrefix = "sim-",
+  ) {
     this.loaded = buildLoaded(registry, kernelModule);
   }
 
@@ -39,7 +44,7 @@ export class SimRouter {
       this.requests.set(category, request);
     }
     try {
-      const decision = decide({ loaded: this.loaded, request, now_ms, decision_id: `sim-${++this.decisions}` });
+      const decision = decide({ loaded: this.loaded, request, now_ms, decision_id: `${this.idPrefix}${++this.decisions}` });
       const p = decision.placement;
       return { status: "ok", model: decision.model.id, node: p?.node ?? null, gpu_index: p?.gpu_index ?? -1, stale: p?.stale ?? false };
     } catch (error) {

@@ -64,14 +64,19 @@ export function sampleNode(fleet: SimFleet, n: number, t_s: number, modelIds: re
   return toFleetNode(snapshotNode(fleet, n, t_s, modelIds));
 }
 
-/** The snapshots the router can read: the latest delivered one per node, and whether any changed. */
+/**
+ * The snapshots the router can read: the latest delivered one per node. Each reader (a router
+ * isolate) learns whether anything changed since its own last read.
+ */
 export class RouterView {
   private readonly latest: Array<FleetNode | null>;
-  private changed = false;
-  private generation = 0;
+  /** Bumped by every accepted delivery; the fleet generation readers see. */
+  private version = 0;
+  private readonly readAt: number[];
 
-  constructor(nodes: number) {
+  constructor(nodes: number, readers = 1) {
     this.latest = new Array<FleetNode | null>(nodes).fill(null);
+    this.readAt = new Array<number>(readers).fill(0);
   }
 
   /** A snapshot arrives; an older one than the node's current (reordered delivery) is ignored. */
@@ -79,14 +84,13 @@ export class RouterView {
     const current = this.latest[n];
     if (current && current.taken_at_ms >= snapshot.taken_at_ms) return;
     this.latest[n] = snapshot;
-    this.changed = true;
+    this.version++;
   }
 
-  /** The fleet to pack into the kernel, or null when nothing changed since the last read. */
-  read(): { generation: string; nodes: FleetNode[] } | null {
-    if (!this.changed) return null;
-    this.changed = false;
-    this.generation++;
-    return { generation: String(this.generation), nodes: this.latest.filter((n): n is FleetNode => n !== null) };
+  /** The fleet for `reader` to pack into its kernel, or null when nothing changed since its last read. */
+  read(reader = 0): { generation: string; nodes: FleetNode[] } | null {
+    if (this.readAt[reader] === this.version) return null;
+    this.readAt[reader] = this.version;
+    return { generation: String(this.version), nodes: this.latest.filter((n): n is FleetNode => n !== null) };
   }
 }

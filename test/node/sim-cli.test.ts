@@ -42,6 +42,7 @@ describe("npm run sim", () => {
     [["--policies", "static,oracle"], "oracle"],
     [["--gpu-mix", "80"], "--gpu-mix"],
     [["--rate", "-1"], "--rate"],
+    [["--isolates", "0"], "--isolates"],
     [["--bogus"], "bogus"],
   ])("rejects %j with exit 2 naming the flag", async (argv, named) => {
     const t = io();

@@ -101,6 +101,28 @@ describe("fleet simulator", () => {
   });
 });
 
+describe("several router isolates", () => {
+  // Each isolate has its own kernel and placement ledger and re-reads the fleet on its own phase.
+  const policies = POLICIES.filter((p) => p.id === "dynamic-bench");
+  const withIsolates = (isolates: number): SimConfig => {
+    const base = degradedSmall(7);
+    return { ...base, telemetry: { ...base.telemetry, isolates } };
+  };
+
+  it("conserve requests, stay within memory, replay exactly and differ from one isolate", () => {
+    const three = runScenario({ scenario: "isolates", config: withIsolates(3), registry: DEMO_REGISTRY, policies, kernelModule });
+    const r = three.results[0]!;
+    expect(accounted(r)).toBe(r.requests.arrived);
+    expect(r.requests.served).toBeGreaterThan(0);
+    // Every isolate starts with the fleet: none answers "no GPU" for lack of a view.
+    expect(r.requests.rejected_no_gpu).toBe(0);
+    expect(r.peak_memory_ratio).toBeLessThanOrEqual(1);
+    expect(runScenario({ scenario: "isolates", config: withIsolates(3), registry: DEMO_REGISTRY, policies, kernelModule })).toEqual(three);
+    const one = runScenario({ scenario: "isolates", config: withIsolates(1), registry: DEMO_REGISTRY, policies, kernelModule });
+    expect(one.results[0]!.requests).not.toEqual(r.requests);
+  });
+});
+
 describe("an overheated GPU next to a healthy one", () => {
   // Two nodes with one 80 GB GPU each; site 0 has lost its cooling before the run starts, so its
   // GPU reports 95 °C from the first snapshot on. Light chat traffic always fits the healthy GPU.
