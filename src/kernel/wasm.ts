@@ -36,8 +36,7 @@ export class WasmKernel implements Kernel {
   /** Instantiates the module and checks its ABI against assembly/layout.ts; throws KernelAbiError on mismatch. */
   constructor(module: WebAssembly.Module) {
     const instance = new WebAssembly.Instance(module, { env: { abort: kernelAbort } });
-    // The one cast of the WASM boundary: the module's exports are untyped by nature.
-    this.exports = instance.exports as unknown as KernelExports;
+    this.exports = checkedExports(instance.exports);
     const abi = this.exports.abi_version();
     if (abi !== L.ABI_VERSION) throw new KernelAbiError(`kernel ABI ${abi}, host expects ${L.ABI_VERSION}; rebuild with npm run build:kernel`);
   }
@@ -167,6 +166,18 @@ export class WasmKernel implements Kernel {
     const resolved = out[L.O_RESOLVED]!;
     return { status, path, resolved: resolved >= 0 ? categories[resolved]!.id : null, results, rejected };
   }
+}
+
+/** The module's exports, checked one by one: a stale or foreign build fails here, not mid-request. */
+function checkedExports(exports: WebAssembly.Exports): KernelExports {
+  const memory = exports["memory"];
+  if (!(memory instanceof WebAssembly.Memory)) throw new KernelAbiError("kernel module exports no memory");
+  const fn = (name: string): (() => number) => {
+    const f = exports[name];
+    if (typeof f !== "function") throw new KernelAbiError(`kernel module lacks the export '${name}'; rebuild with npm run build:kernel`);
+    return () => Number(f());
+  };
+  return { memory, abi_version: fn("abi_version"), init_registry: fn("init_registry"), init_fleet: fn("init_fleet"), route: fn("route") };
 }
 
 function kernelAbort(): never {
