@@ -4,7 +4,8 @@
  * src/sim, prints a table per scenario and writes <out>/<scenario>.json and .svg. Progress goes
  * to stderr. index.ts runs it; tests import it.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { validateRegistry } from "../../src/registry/validation";
 import { DEMO_REGISTRY } from "../../src/registry/store";
@@ -16,7 +17,7 @@ import { categoryMixFor, runScenario, unknownCategories } from "../../src/sim/ru
 import { UsageError, nonNegative, parseCommandLine, positiveInt } from "../shared/args";
 import type { CliIo } from "../shared/io";
 import { loadFile } from "../validate/source";
-import { loadKernelModule } from "./kernel-module";
+import { KERNEL_PATH, loadKernelModule } from "./kernel-module";
 import { renderTable } from "./table";
 
 export const HELP = `Usage: npm run sim -- [options]
@@ -42,6 +43,8 @@ driving the worker's own WASM kernel and decide(). Prints a table per scenario a
   --policies LIST      comma-separated ids (default all: ${POLICIES.map((p) => p.id).join(",")})
   --registry FILE      registry JSON (default: the demo registry); keeps the demo traffic mix when
                        its taxonomy is the demo's (e.g. an edited copy), else uniform over its categories
+  --kernel FILE        routing kernel .wasm (default build/kernel.wasm, which npm run sim rebuilds);
+                       a saved copy keeps a long series of runs on one kernel
   --out DIR            where the JSON and SVG go (default build/sim)
   -h, --help           this text
 
@@ -74,6 +77,7 @@ const OPTIONS = {
   isolates: { type: "string" },
   policies: { type: "string" },
   registry: { type: "string" },
+  kernel: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -89,7 +93,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const policies = pickPolicies(values.policies);
   const registry = values.registry === undefined ? DEMO_REGISTRY : await loadRegistry(values.registry);
   const config = buildConfig(values, registry);
-  const kernelModule = await loadKernelModule();
+  const kernel = await loadKernel(values.kernel);
   const out = values.out ?? "build/sim";
   await mkdir(out, { recursive: true });
   for (const scenario of scenarios) {
@@ -100,7 +104,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       config: SCENARIOS[scenario].apply(config),
       registry,
       policies,
-      kernelModule,
+      kernelModule: kernel.module,
       onProgress: (policy, done) => {
         const tenth = Math.floor(done * 10);
         if (tenth === last) return;
@@ -112,7 +116,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (io.stderr.isTTY) io.stderr.write("\r\x1b[2K");
     io.stdout.write(`${renderTable(report)}(simulated in ${seconds} s)\n\n`);
     const base = join(out, scenario);
-    await writeFile(`${base}.json`, JSON.stringify({ ...report, wall_seconds: seconds }, null, 1) + "\n");
+    await writeFile(`${base}.json`, JSON.stringify({ ...report, wall_seconds: seconds, kernel_sha256: kernel.sha256 }, null, 1) + "\n");
     await writeFile(`${base}.svg`, renderChart(report));
     io.stderr.write(`wrote ${base}.json and ${base}.svg\n`);
   }
@@ -142,6 +146,18 @@ async function loadRegistry(path: string): Promise<Registry> {
   const result = validateRegistry(loaded.doc);
   if (!result.registry) throw new UsageError(`--registry ${path} is not a valid registry: ${result.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
   return result.registry;
+}
+
+/** The kernel module and the SHA-256 of its file, which the JSON report records. */
+async function loadKernel(path: string | undefined): Promise<{ module: WebAssembly.Module; sha256: string }> {
+  try {
+    const file = path ?? KERNEL_PATH;
+    const sha256 = createHash("sha256").update(await readFile(file)).digest("hex");
+    return { module: await loadKernelModule(file), sha256 };
+  } catch (error) {
+    if (path === undefined) throw error;
+    throw new UsageError(`--kernel ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** GB:share pairs → the fleet's class mix. */

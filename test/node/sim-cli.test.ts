@@ -43,6 +43,7 @@ describe("npm run sim", () => {
     [["--gpu-mix", "80"], "--gpu-mix"],
     [["--rate", "-1"], "--rate"],
     [["--isolates", "0"], "--isolates"],
+    [["--kernel", "/nonexistent/kernel.wasm"], "--kernel"],
     [["--bogus"], "bogus"],
   ])("rejects %j with exit 2 naming the flag", async (argv, named) => {
     const t = io();
@@ -59,9 +60,10 @@ describe("npm run sim", () => {
     expect(code).toBe(0);
     expect(t.out()).toContain("(a) static tiers");
     expect(t.out()).toContain("(c) dynamic + bench + fallback");
-    const report = JSON.parse(await readFile(join(dir, "steady.json"), "utf8")) as ScenarioReport;
+    const report = JSON.parse(await readFile(join(dir, "steady.json"), "utf8")) as ScenarioReport & { kernel_sha256: string };
     expect(report.fleet).toMatchObject({ nodes: 3, gpus: 6 });
     expect(report.config.seed).toBe(5);
+    expect(report.kernel_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.results.map((r) => r.policy)).toEqual(["static", "dynamic-bench"]);
     const svg = await readFile(join(dir, "steady.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
