@@ -3,7 +3,7 @@
  * isolate's, flushed about once a second), with the totals by outcome.
  */
 import type { RecentDecision } from "../metrics/series";
-import { clock, number } from "./format";
+import { clock, reading } from "./format";
 
 export interface DecisionsProps {
   decisions: readonly RecentDecision[] | null;
@@ -43,7 +43,7 @@ export function DecisionsSection(props: DecisionsProps) {
                 <td data-label="model">{d.model ?? "—"}</td>
                 <td data-label="placement">{d.node === null ? "—" : `${d.node} #${d.gpu_index}`}</td>
                 <td data-label="experiment">{d.experiment === null ? "—" : `${d.experiment} / ${d.variant}`}</td>
-                <td data-label="ms" class="num">{number(d.duration_ms)}</td>
+                <td data-label="ms" class="num">{reading(d.duration_ms)}</td>
               </tr>
             ))}
           </tbody>

@@ -4,7 +4,7 @@
  * Renders GET /v1/fleet's view (src/telemetry/view.ts), so the dashboard and the API agree.
  */
 import type { FleetNodeView, FleetView } from "../../telemetry/schema";
-import { UNKNOWN, age, gib, number } from "./format";
+import { UNKNOWN, age, gib, reading } from "./format";
 
 type FleetGpuView = FleetNodeView["gpus"][number];
 
@@ -71,8 +71,8 @@ export function FleetSection(props: { fleet: FleetView }) {
                 <tr class="gpu-row">
                   <td data-label="GPU">#{gpu.index} {gpu.name ?? UNKNOWN}</td>
                   <td data-label="memory"><MemoryBar gpu={gpu} /></td>
-                  <td data-label="util" class="num">{gpu.utilization_pct === null ? UNKNOWN : `${number(gpu.utilization_pct)} %`}</td>
-                  <td data-label="temp" class="num">{gpu.temperature_c === null ? UNKNOWN : `${number(gpu.temperature_c)} °C`}</td>
+                  <td data-label="util" class="num">{gpu.utilization_pct === null ? UNKNOWN : `${reading(gpu.utilization_pct)} %`}</td>
+                  <td data-label="temp" class="num">{gpu.temperature_c === null ? UNKNOWN : `${reading(gpu.temperature_c)} °C`}</td>
                   <td data-label="health"><Health gpu={gpu} /></td>
                   <td data-label="placeable">{gpu.placeable ? <span class="ok">yes</span> : <span class="muted">no</span>}</td>
                 </tr>

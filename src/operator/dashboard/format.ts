@@ -14,6 +14,11 @@ export function number(value: number | null): string {
   return value.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
 }
 
+/** At most one decimal, none when it is zero (42, 41.5): readings and milliseconds. */
+export function reading(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? UNKNOWN : String(Math.round(value * 10) / 10);
+}
+
 /** MiB as GiB with one decimal. */
 export function gib(mib: number | null): string {
   return mib === null ? UNKNOWN : `${(mib / 1024).toFixed(1)} GiB`;

@@ -44,6 +44,7 @@ article.experiment:first-of-type{border-top:0;margin-top:0}
 figure.chart{margin:0}
 figcaption{font-size:12px;color:var(--muted)}
 svg.ci-chart{width:100%;height:auto;display:block}
+table.decisions-table{font-size:13px}
 footer{max-width:1280px;margin:0 auto;padding:0 1rem 1rem;font-size:12px;color:var(--muted)}
 .login{max-width:24rem;margin:4rem auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:1.25rem}
 .login input{width:100%;font:inherit;padding:.45rem;margin:.3rem 0 .8rem;border:1px solid #aab;border-radius:6px}
