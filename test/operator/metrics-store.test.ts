@@ -45,7 +45,10 @@ describe("MetricsObject", () => {
     expect(await stub.apply([batch("iso:0", 2)])).toEqual({ applied: 1, duplicates: 0, rejected: 0, dropped_series: 0 });
     expect(await stub.apply([batch("iso:0", 2), batch("iso:1", 3)])).toEqual({ applied: 1, duplicates: 1, rejected: 0, dropped_series: 0 });
     const { series } = await stub.read();
-    expect(series).toEqual([{ name: STORED.routeDecisions.name, labels: { category: "code", model: "m", outcome: "ok", resolved_category: "code" }, value: 5 }]);
+    expect(series.filter((s) => s.name === STORED.routeDecisions.name)).toEqual([
+      { name: STORED.routeDecisions.name, labels: { category: "code", model: "m", outcome: "ok", resolved_category: "code" }, value: 5 },
+    ]);
+    expect(series.find((s) => s.name === STORED.batches.name)!.value).toBe(2);
   });
 
   it("keeps the most recent decisions only, newest first", async () => {
@@ -74,7 +77,7 @@ describe("MetricsObject", () => {
     const stub = fresh();
     const bad: Batch = { id: "bad", counters: [...batch("x", 1).counters, { name: "not a name", labels: {}, value: 1 }], decisions: [] };
     expect(await stub.apply([bad, batch("good", 4)])).toEqual({ applied: 1, duplicates: 0, rejected: 1, dropped_series: 0 });
-    expect((await stub.read()).series.map((s) => s.value)).toEqual([4]);
+    expect((await stub.read()).series.filter((s) => s.name === STORED.routeDecisions.name).map((s) => s.value)).toEqual([4]);
   });
 });
 

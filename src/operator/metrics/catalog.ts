@@ -46,6 +46,7 @@ export const STORED = {
     "POST /v1/telemetry by result (accepted, rejected) and rejection reason (none when accepted)",
     ["result", "reason"],
   ),
+  batches: family("router_metrics_batches_total", "counter", "Batches of counts isolates flushed into the metrics Durable Object (about one per second per busy isolate)"),
   droppedSeries: family(
     "router_metrics_dropped_series_total",
     "counter",

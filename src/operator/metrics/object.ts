@@ -72,14 +72,9 @@ export class MetricsObject extends DurableObject<Env> {
         for (const decision of batch.decisions) this.sql.exec("INSERT INTO decisions (body) VALUES (?)", JSON.stringify(decision));
         result.applied++;
       }
-      if (result.dropped_series > 0) {
-        // Outside the limit on purpose: the guard must be able to report itself.
-        this.sql.exec(
-          "INSERT INTO series (name, labels, value) VALUES (?, '{}', ?) ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
-          STORED.droppedSeries.name,
-          result.dropped_series,
-        );
-      }
+      // Outside the series limit on purpose: the object must always be able to report on itself.
+      this.addUnlimited(STORED.batches.name, result.applied);
+      this.addUnlimited(STORED.droppedSeries.name, result.dropped_series);
       this.sql.exec("DELETE FROM decisions WHERE seq NOT IN (SELECT seq FROM decisions ORDER BY seq DESC LIMIT ?)", RECENT_DECISIONS);
       return result;
     });
@@ -98,6 +93,15 @@ export class MetricsObject extends DurableObject<Env> {
       return parsed.success ? [parsed.data] : [];
     });
     return { series, decisions };
+  }
+
+  private addUnlimited(name: string, value: number): void {
+    if (value === 0) return;
+    this.sql.exec(
+      "INSERT INTO series (name, labels, value) VALUES (?, '{}', ?) ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+      name,
+      value,
+    );
   }
 
   private get sql(): SqlStorage {
