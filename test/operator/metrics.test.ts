@@ -14,16 +14,20 @@ import { KvFleetSource } from "../../src/telemetry/fleet";
 import { signatureHeaders } from "../../src/telemetry/signature";
 import { ADMIN } from "../support/http";
 import { TEST_AGENT, TEST_KEYS, clearFleet, gpu, snapshot } from "../support/telemetry";
-import { counter, histogramCount, sample, scrape, type Fetcher } from "./support";
+import { counter, eventually, histogramCount, sample, scrape, type Fetcher } from "./support";
 
 type AppLike = { fetch(request: Request, env: Cloudflare.Env, ctx: ExecutionContext): Response | Promise<Response> };
 
-/** Calls an app's fetch with a fresh execution context and waits for its waitUntil tasks (the metrics flush among them). */
-function via(app: AppLike, bindings: Cloudflare.Env = env): Fetcher {
+/**
+ * Calls an app's fetch with a fresh execution context. With `wait`, also waits for its waitUntil
+ * tasks, the delayed metrics flush among them (up to a second); without, the counts stay in the
+ * instance until its next flush — which every scrape through the same instance does first.
+ */
+function via(app: AppLike, bindings: Cloudflare.Env = env, options: { wait?: boolean } = {}): Fetcher {
   return async (request) => {
     const ctx = createExecutionContext();
     const response = await app.fetch(request, bindings, ctx);
-    await waitOnExecutionContext(ctx);
+    if (options.wait) await waitOnExecutionContext(ctx);
     return response;
   };
 }
@@ -149,17 +153,51 @@ describe("gauges from the fleet view", () => {
   });
 });
 
+describe("experiment counters", () => {
+  it("expose each variant's assignments, events and errors from the experiment's Durable Object, and whether it runs", async () => {
+    const id = `metrics-exp-${Date.now().toString(36)}`;
+    const registry = (await (await viaWorker(new Request("http://router/v1/registry"))).json()) as { models: Array<{ id: string; categories: Record<string, unknown> }> };
+    const [a, b] = registry.models.filter((m) => m.categories["reasoning"]).map((m) => m.id);
+    const post = (path: string, body: unknown) =>
+      viaWorker(new Request(`http://router${path}`, { method: "POST", headers: { "content-type": "application/json", ...ADMIN }, body: JSON.stringify(body) }));
+    expect((await post("/v1/experiments", { id, scope: { category: "reasoning" }, variants: [{ name: "a", model: a }, { name: "b", model: b }] })).status).toBe(201);
+    const assigned = new Map<string, number>();
+    for (let i = 0; i < 8; i++) {
+      const decision = (await (await post("/v1/route", { category: "reasoning", unit_id: `unit-${i}` })).json()) as Decision;
+      assigned.set(decision.experiment!.variant, (assigned.get(decision.experiment!.variant) ?? 0) + 1);
+    }
+    for (const [i, error] of [false, true, true].entries()) {
+      expect((await post(`/v1/experiments/${id}/events`, { event_id: `e-${i}`, variant: "b", latency_ms: 100, error })).status).toBe(200);
+    }
+    // Assignments reach the experiment's object in waitUntil, after each decision's response.
+    const s = await eventually(async () => {
+      const current = await scrape(viaWorker);
+      const total = counter(current, SCRAPED.experimentAssignments.name, { experiment: id, variant: "a" }) + counter(current, SCRAPED.experimentAssignments.name, { experiment: id, variant: "b" });
+      return total === 8 ? current : null;
+    }, 10_000, "8 assignments in the experiment's counters");
+    for (const variant of ["a", "b"]) {
+      expect(sample(s, SCRAPED.experimentAssignments.name, { experiment: id, variant })).toBe(assigned.get(variant) ?? 0);
+    }
+    expect(sample(s, SCRAPED.experimentEvents.name, { experiment: id, variant: "b" })).toBe(3);
+    expect(sample(s, SCRAPED.experimentErrors.name, { experiment: id, variant: "b" })).toBe(2);
+    expect(sample(s, SCRAPED.experimentEvents.name, { experiment: id, variant: "a" })).toBe(0);
+    expect(sample(s, SCRAPED.experimentRunning.name, { experiment: id })).toBe(1);
+    expect((await post(`/v1/experiments/${id}/stop`, {})).status).toBe(200);
+    expect(sample(await scrape(viaWorker), SCRAPED.experimentRunning.name, { experiment: id })).toBe(0);
+  });
+});
+
 describe("counters across isolates", () => {
   it("a new app instance reads the counts another instance flushed into the metrics Durable Object", async () => {
     const reader = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }));
     const before = await scrape(reader);
     // A separate instance stands for another isolate: its decisions reach the object only through its own delayed flush.
-    const writer = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }));
+    const writer = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }), env, { wait: true });
     for (let i = 0; i < 3; i++) expect((await writer(route({ category: "math" }))).status).toBe(200);
     const after = await scrape(via(createApp({ kernelModule, fleetSource: new KvFleetSource() })));
     const labels = { category: "math", outcome: "ok" };
     expect(counter(after, DECISIONS, labels) - counter(before, DECISIONS, labels)).toBe(3);
-  });
+  }, 20_000); // three flushes, a second apart by design
 });
 
 describe("GET /metrics access", () => {
