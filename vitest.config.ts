@@ -16,6 +16,8 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
                 CACHE_TTL_MS: "0",
+                // Flush metric counts after each request, so tests that wait for waitUntil do not wait a second each.
+                METRICS_FLUSH_MS: "0",
                 // Test-only agent keys (test/support/telemetry.ts signs with them); two for rotation.
                 AGENT_KEYS: JSON.stringify({ "test-agent": ["test-agent-key-0001", "test-agent-key-0002"], "other-agent": ["other-agent-key-0001"] }),
               },

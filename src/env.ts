@@ -11,6 +11,8 @@ export interface Env {
   EXPERIMENTS: DurableObjectNamespace<ExperimentObject>;
   /** The one metrics Durable Object ("global"): counters that outlive isolates, recent decisions (src/operator/metrics/object.ts). */
   METRICS: DurableObjectNamespace<MetricsObject>;
+  /** Milliseconds between an isolate's flushes of its counts into METRICS (default 1000; 0 = after every counted request). */
+  METRICS_FLUSH_MS?: string;
   /** Optional bearer token for GET /metrics (a scraper's own secret); the admin token works too. Unset = /metrics is guarded like admin calls. */
   METRICS_TOKEN?: string;
   /** Bearer token for admin calls (PUT /v1/registry, experiments create/stop). Unset = admin calls refused. */

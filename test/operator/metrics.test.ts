@@ -191,13 +191,33 @@ describe("counters across isolates", () => {
   it("a new app instance reads the counts another instance flushed into the metrics Durable Object", async () => {
     const reader = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }));
     const before = await scrape(reader);
-    // A separate instance stands for another isolate: its decisions reach the object only through its own delayed flush.
-    const writer = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }), env, { wait: true });
+    // A separate instance stands for another isolate: its decisions reach the object only through its own
+    // delayed flush, at the production interval here (the test bindings flush after every request).
+    const writer = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }), { ...env, METRICS_FLUSH_MS: "1000" }, { wait: true });
     for (let i = 0; i < 3; i++) expect((await writer(route({ category: "math" }))).status).toBe(200);
     const after = await scrape(via(createApp({ kernelModule, fleetSource: new KvFleetSource() })));
     const labels = { category: "math", outcome: "ok" };
     expect(counter(after, DECISIONS, labels) - counter(before, DECISIONS, labels)).toBe(3);
   }, 20_000); // three flushes, a second apart by design
+});
+
+describe("flushing", () => {
+  it("coalesces an isolate's counts: ten concurrent decisions reach the object in one or two batches", async () => {
+    const reader = via(createApp({ kernelModule, fleetSource: new KvFleetSource() }));
+    const before = await scrape(reader);
+    const app = createApp({ kernelModule, fleetSource: new KvFleetSource() });
+    const bindings = { ...env, METRICS_FLUSH_MS: "1000" };
+    const contexts = Array.from({ length: 10 }, () => createExecutionContext());
+    const responses = await Promise.all(contexts.map((ctx) => app.fetch(route({ category: "general_chat" }), bindings, ctx)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
+    const after = await scrape(reader);
+    const labels = { category: "general_chat", outcome: "ok" };
+    expect(counter(after, DECISIONS, labels) - counter(before, DECISIONS, labels)).toBe(10);
+    const batches = counter(after, STORED.batches.name) - counter(before, STORED.batches.name);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(batches).toBeLessThanOrEqual(2);
+  }, 20_000);
 });
 
 describe("GET /metrics access", () => {

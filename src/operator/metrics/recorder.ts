@@ -10,17 +10,17 @@
  * same id, and the object ignores ids it has applied, so a retry never counts twice.
  * Built once per app by src/app.ts.
  */
-import type { Env } from "../../env";
+import { intSetting, type Env } from "../../env";
 import type { MetricFamily } from "./catalog";
 import { MetricDeltas } from "./deltas";
 import { MAX_BATCHES_PER_APPLY, RECENT_DECISIONS } from "./object";
 import type { Batch, RecentDecision } from "./series";
 import { MetricsStore } from "./store";
 
+/** Default of METRICS_FLUSH_MS. */
 export const FLUSH_INTERVAL_MS = 1000;
 
 export interface RecorderOptions {
-  flushIntervalMs?: number;
   /** Waits before a scheduled flush; setTimeout by default. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -34,11 +34,9 @@ export class MetricsRecorder {
   /** Made on first flush: Workers forbid random values at global scope, where the app is built. */
   private isolateId: string | null = null;
   private batchSeq = 0;
-  private readonly interval: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: RecorderOptions = {}) {
-    this.interval = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -62,19 +60,28 @@ export class MetricsRecorder {
   }
 
   /**
-   * Flushes within one interval of the previous flush, in waitUntil; a no-op while a flush is
-   * already scheduled. Without an execution context nothing is scheduled: the counts wait for
-   * the next request that has one, or for a scrape.
+   * Flushes one interval (METRICS_FLUSH_MS, default 1 s) after the previous flush, in waitUntil;
+   * a no-op while a flush is already scheduled. Counts made while that flush was under way get one
+   * more round in the same task. Without an execution context nothing is scheduled: the counts
+   * wait for the next request that has one, or for a scrape.
    */
   flushLater(env: Env, ctx: ExecutionContext | null, now_ms: number): void {
     if (this.scheduled || ctx === null) return;
     this.scheduled = true;
-    const delay = Math.max(0, this.lastFlushAt + this.interval - now_ms);
-    const task = this.sleep(delay)
-      .then(() => this.flush(env, now_ms + delay))
-      .finally(() => {
+    const interval = intSetting(env.METRICS_FLUSH_MS, FLUSH_INTERVAL_MS);
+    const delay = Math.max(0, this.lastFlushAt + interval - now_ms);
+    const task = (async () => {
+      try {
+        if (delay > 0) await this.sleep(delay);
+        await this.flush(env, now_ms + delay);
+        if (this.deltas.size > 0 || this.decisions.length > 0) {
+          if (interval > 0) await this.sleep(interval);
+          await this.flush(env, now_ms + delay + interval);
+        }
+      } finally {
         this.scheduled = false;
-      });
+      }
+    })();
     ctx.waitUntil(task);
   }
 
