@@ -123,14 +123,24 @@ afterAll(async () => {
   if (persist) rmSync(persist, { recursive: true, force: true });
 });
 
+/**
+ * Submits the admin token and waits for the dashboard. The login form is served at `/` too, so
+ * waiting for the URL would not wait for the redirect; waiting for the fleet section does.
+ */
+async function logIn(page: Page): Promise<void> {
+  await page.fill("#token", ADMIN_TOKEN);
+  await page.click("button[type=submit]");
+  await page.locator("#fleet").waitFor();
+  await page.waitForLoadState("load");
+}
+
 /** A context logged in through the form (wrong token first), at the given viewport. */
 async function loggedIn(options: { width: number; height: number; javaScriptEnabled?: boolean }): Promise<{ context: BrowserContext; page: Page }> {
   const context = await requireBrowser().newContext({ viewport: { width: options.width, height: options.height } });
   const page = await context.newPage();
   const first = await page.goto(`${router!.url}/`);
   expect(first?.status()).toBe(401);
-  await page.fill("#token", ADMIN_TOKEN);
-  await Promise.all([page.waitForURL(`${router!.url}/`), page.click("button[type=submit]")]);
+  await logIn(page);
   if (options.javaScriptEnabled === false) {
     // Same session, new context with scripts off: the cookie is all the server needs.
     const jsOff = await requireBrowser().newContext({ viewport: { width: options.width, height: options.height }, javaScriptEnabled: false });
@@ -153,8 +163,7 @@ describe("dashboard in Chromium", () => {
     await page.click("button[type=submit]");
     await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("not the admin token");
 
-    await page.fill("#token", ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${router!.url}/`), page.click("button[type=submit]")]);
+    await logIn(page);
     const session = (await context.cookies()).find((c) => c.name === "emr_session");
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     expect(session!.value).not.toContain(ADMIN_TOKEN);
