@@ -112,6 +112,7 @@ export const R_NOW_MS = 9;
 export const R_STALE_AFTER_MS = 10;
 export const R_HEADROOM_MB = 11;
 export const R_SEED = 12; // unsigned 32-bit integer from the request, for the placement draw
+export const R_RECORD = 13; // 1 = count the decision's placement in the ledger; 0 = a what-if
 
 // Per-model request flags (u8 at H_MODEL_FLAGS).
 export const FLAG_ALLOWED = 1;

@@ -71,7 +71,8 @@ export function routeWithExperiment(input: DecideInput & { experiments: readonly
   const fallback = decision === null;
   // A failing plain decision is the request's own error (bad names, nothing fits): it propagates.
   if (decision === null) decision = decide({ ...input, request: base });
-  else if (variant.model !== undefined) decision = withPlainAlternatives(decision, { ...input, request: base });
+  // The plain decision only lends its alternatives: it must not count as a placement.
+  else if (variant.model !== undefined) decision = withPlainAlternatives(decision, { ...input, request: base, record: false });
   return {
     decision: { ...decision, experiment: { id: experiment.id, variant: variant.name, fallback } },
     assignment: { experiment: experiment.id, variant: variant.name, fallback },

@@ -98,7 +98,7 @@ export class ReferenceKernel implements Kernel {
       const results = this.placeLevel(candidates, topK, request, placed, (c) => reject(c.entry, L.REJECT_NO_GPU, category));
       if (results.length > 0) {
         // Only the decision (the first result) counts against the fleet.
-        if (placed[0]) this.placer.record(placed[0], results[0]!.model, results[0]!.memory_mb);
+        if (placed[0] && request.record !== false) this.placer.record(placed[0], results[0]!.model, results[0]!.memory_mb);
         return { status: "ok", path, resolved: category, results, rejected: request.explain ? rejected : [] };
       }
       modelsFitButNoGpu = true;

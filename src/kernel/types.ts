@@ -47,6 +47,8 @@ export interface KernelRequest {
   explain?: boolean | undefined;
   /** Unsigned 32-bit number drawing the placement's power-of-two choice (a hash of the request). */
   seed?: number | undefined;
+  /** false: a what-if (e.g. alternatives for a client) that must not count in the ledger. Default true. */
+  record?: boolean | undefined;
 }
 
 export interface KernelScore {

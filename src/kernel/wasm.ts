@@ -92,6 +92,7 @@ export class WasmKernel implements Kernel {
     req[L.R_STALE_AFTER_MS] = packed.registry.config.gpu.stale_after_s * 1000;
     req[L.R_HEADROOM_MB] = packed.registry.config.gpu.memory_headroom_mb;
     req[L.R_SEED] = (request.seed ?? 0) >>> 0;
+    req[L.R_RECORD] = request.record === false ? 0 : 1;
     this.writeListFlags(request, packed);
 
     this.exports.route();

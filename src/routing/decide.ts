@@ -17,6 +17,8 @@ export interface DecideInput {
   request: RouteRequest;
   now_ms: number;
   decision_id: string;
+  /** false for a what-if decision whose placement will not be used (default true: it counts). */
+  record?: boolean;
 }
 
 /** Seconds a client should wait before retrying when no GPU has room: one staleness window. */
@@ -35,6 +37,7 @@ export function decide(input: DecideInput): Decision {
     explain: request.explain,
     // Draws the placement's power-of-two choice; any well-mixed per-decision number will do.
     seed: fmix32(fnv1a32(input.decision_id)),
+    record: input.record !== false,
   };
   const result = loaded.kernel.route(kernelRequest);
   const byId = loaded.models;

@@ -362,6 +362,15 @@ export function kernelContract(name: string, make: () => Kernel): void {
       expect(k.ledger().loads).toEqual([{ gpu: `n\n${NOW}\n0`, model: "best" }]);
     });
 
+    it("a what-if decision (record: false) leaves the ledger alone", () => {
+      const k = make();
+      k.loadRegistry(two());
+      k.loadFleet([node("n", NOW, [gpu(0, 80000)])]);
+      const whatIf = k.route({ ...req("code"), record: false });
+      expect(whatIf.results[0]!.placement).toMatchObject({ node: "n" });
+      expect(k.ledger()).toEqual({ gpus: new Map(), loads: [] });
+    });
+
     it("the loads ring keeps the last 64 loads", () => {
       const k = make();
       const models = Array.from({ length: 70 }, (_, i) => model(`m${i}`, { categories: { code: { base_score: 1, confidence: 0 } }, memory_mb: { bf16: 10 } }));

@@ -107,6 +107,7 @@ function requestArb(r: Registry): fc.Arbitrary<KernelRequest> {
     now_ms: fc.constant(NOW),
     explain: fc.boolean(),
     seed: fc.nat({ max: 0xffffffff }),
+    record: fc.option(fc.boolean(), { nil: undefined }),
     constraints: fc.record(
       {
         max_memory_mb: fc.integer({ min: 1000, max: 100000 }),
