@@ -85,6 +85,16 @@ describe("dashboard login", () => {
     expect(await page.text()).toContain('id="fleet"');
   });
 
+  it("answers a form without the token field with a 400 naming it, and a JSON body with a 415", async () => {
+    const form = await viaWorker(new Request("http://router/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "password=x" }));
+    expect(form.status).toBe(400);
+    expect(form.headers.get("set-cookie")).toBeNull();
+    expect(((await form.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(["form.token"]);
+    const json = await viaWorker(new Request("http://router/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "test-admin-token" }) }));
+    expect(json.status).toBe(415);
+    expect(json.headers.get("set-cookie")).toBeNull();
+  });
+
   it("marks the cookie Secure over https", async () => {
     const response = await viaWorker(
       new Request("https://router/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "token=test-admin-token" }),
