@@ -1,7 +1,7 @@
 /**
  * Per-isolate counting with a delayed, batched flush into the metrics Durable Object. The
  * middleware (observe.ts) counts in memory and asks for a flush; the flush runs in waitUntil after
- * the response, at most once per FLUSH_INTERVAL_MS per isolate, so a decision never waits on the
+ * the response, about once per METRICS_FLUSH_MS (1 s) per busy isolate, so a decision never waits on the
  * object. GET /metrics and the dashboard flush first so they include this isolate's own counts.
  *
  * What can be lost: counts not yet flushed when the isolate is evicted (at most one interval),
