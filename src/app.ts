@@ -18,6 +18,8 @@ import { dashboardRoutes } from "./operator/dashboard/routes";
 import { countDecisions, countTelemetry } from "./operator/metrics/observe";
 import { MetricsRecorder } from "./operator/metrics/recorder";
 import { metricsRoutes } from "./operator/metrics/routes";
+import { CircuitBreakers } from "./gateway/breaker";
+import { gatewayRoutes } from "./gateway/routes";
 
 export interface AppOptions {
   kernelModule: WebAssembly.Module;
@@ -28,6 +30,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const context = new RoutingContext({ kernelModule: options.kernelModule, fleetSource: options.fleetSource ?? EMPTY_FLEET });
   const running = new RunningExperiments();
   const metrics = new MetricsRecorder();
+  // Per isolate: each isolate learns on its own which nodes are failing (docs/gateway.md).
+  const breakers = new CircuitBreakers();
   const app = new OpenAPIHono<AppEnv>();
   // Before the routers, so they see every answer (errors included); they count in memory only.
   app.use("/v1/route", countDecisions(metrics));
@@ -37,7 +41,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", routingRoutes(context, running));
   app.route("/", experimentRoutes(context, running));
   app.route("/", telemetryRoutes(context));
-  app.route("/", metricsRoutes(context, metrics));
+  app.route("/", gatewayRoutes({ context, experiments: running, recorder: metrics, breakers }));
+  app.route("/", metricsRoutes(context, metrics, breakers));
   app.route("/", dashboardRoutes(context, metrics));
 
   // Last, so the document sees every route registered above.
@@ -68,6 +73,6 @@ function fromHttpException(error: HTTPException): Problem {
     status: error.status,
     title: malformed ? "Invalid request" : error.message || "Request failed",
     detail: malformed ? "the body is not valid JSON" : error.message,
-    errors: malformed ? [{ path: "body", message: "malformed JSON" }] : [],
+    errors: [{ path: error.status === 415 ? "header.content-type" : malformed || error.status === 413 ? "body" : "request", message: malformed ? "malformed JSON" : error.message || `HTTP ${error.status}` }],
   });
 }
