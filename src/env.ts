@@ -1,5 +1,5 @@
 /**
- * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS) come
+ * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS, NODE_TOKEN) come
  * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
  */
 import type { ExperimentObject } from "./experiments/object";
@@ -23,6 +23,12 @@ export interface Env {
   AGENT_KEYS?: string;
   /** How long an isolate trusts its cached registry/fleet before asking KV again, in ms. */
   CACHE_TTL_MS?: string;
+  /** The category `model: "auto"` routes to in POST /v1/chat/completions (default general_chat). */
+  GATEWAY_DEFAULT_CATEGORY?: string;
+  /** Milliseconds the proxy waits for a node's response headers before trying the next candidate (default 60000). */
+  GATEWAY_TIMEOUT_MS?: string;
+  /** Secret bearer token the proxy sends to nodes' inference servers (`Authorization: Bearer`); unset = none sent. */
+  NODE_TOKEN?: string;
 }
 
 export interface AppEnv {

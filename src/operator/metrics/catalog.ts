@@ -52,6 +52,18 @@ export const STORED = {
     "counter",
     "Counter increments dropped because the metrics Durable Object already holds its maximum number of series",
   ),
+  gatewayAttempts: family(
+    "router_gateway_attempts_total",
+    "counter",
+    "Requests POST /v1/chat/completions sent to a node, by node and outcome (ok: below 400, client_error: a 4xx returned as it is, failed: moved on)",
+    ["node", "outcome"],
+  ),
+  gatewayUpstreamErrors: family(
+    "router_gateway_upstream_errors_total",
+    "counter",
+    "Failed proxy attempts by node and kind (http_5xx, timeout, network); each counts against the node's circuit breaker",
+    ["node", "kind"],
+  ),
 } as const;
 
 /** Gauges and counters read at scrape time from the fleet view, the experiment objects and this isolate. */
@@ -77,6 +89,12 @@ export const SCRAPED = {
     "Placements the scraping isolate's kernel made since the nodes' current snapshots (per isolate)",
   ),
   ledgerGpus: family("router_kernel_ledger_gpus", "gauge", "GPUs carrying own placements in the scraping isolate's kernel ledger (per isolate)"),
+  gatewayBreakerOpen: family(
+    "router_gateway_breaker_open",
+    "gauge",
+    "1 while the scraping isolate's circuit breaker for the node's endpoint is open or half-open, 0 when closed (per isolate)",
+    ["node", "endpoint"],
+  ),
 } as const;
 
 /** Families in exposition order. */

@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Env } from "../../env";
 import { Problem } from "../../errors";
 import { pickProblems } from "../../problem-schema";
+import type { CircuitBreakers } from "../../gateway/breaker";
 import type { RoutingContext } from "../../routing/context";
 import { buildFleetView } from "../../telemetry/view";
 import { createRouter } from "../../validate";
@@ -36,7 +37,8 @@ const metrics = createRoute({
   },
 });
 
-export function metricsRoutes(context: RoutingContext, recorder: MetricsRecorder) {
+/** `breakers`: the proxy's circuit breakers of this isolate (src/gateway/breaker.ts), for `router_gateway_breaker_open`. */
+export function metricsRoutes(context: RoutingContext, recorder: MetricsRecorder, breakers?: CircuitBreakers) {
   return createRouter().openapi(metrics, async (c) => {
     const now = Date.now();
     await recorder.flush(c.env, now);
@@ -46,7 +48,8 @@ export function metricsRoutes(context: RoutingContext, recorder: MetricsRecorder
       experimentSnapshots(c.env, SCRAPE_EXPERIMENTS),
     ]);
     const fleet = buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, now_ms: now });
-    const body = renderExposition(metricsFamilies({ state, fleet, experiments, ledger: loaded.kernel.ledger() }));
+    const breakerSamples = (breakers?.list() ?? []).map((b) => ({ node: b.node, endpoint: b.endpoint, open: b.breaker.state(now) !== "closed" }));
+    const body = renderExposition(metricsFamilies({ state, fleet, experiments, ledger: loaded.kernel.ledger(), breakers: breakerSamples }));
     return c.text(body, 200, { "content-type": EXPOSITION_CONTENT_TYPE });
   });
 }

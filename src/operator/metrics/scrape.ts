@@ -1,7 +1,8 @@
 /**
  * What GET /metrics exposes, assembled from what routes.ts read: the counters of the metrics
  * Durable Object (global), gauges from the fleet view (global: KV, at most CACHE_TTL_MS old),
- * the experiment objects' counters (global) and the scraping isolate's kernel ledger (per isolate).
+ * the experiment objects' counters (global), the scraping isolate's kernel ledger and its proxy
+ * circuit breakers (per isolate).
  * Pure.
  */
 import type { ExperimentSnapshot } from "../../experiments/schema";
@@ -11,11 +12,19 @@ import { ALL_FAMILIES, SCRAPED, STORED, type MetricFamily } from "./catalog";
 import type { FamilySamples } from "./exposition";
 import type { MetricsState, Series } from "./series";
 
+/** One circuit breaker of the proxy (src/gateway/breaker.ts) as the scraping isolate sees it. */
+export interface BreakerSample {
+  node: string;
+  endpoint: string;
+  open: boolean;
+}
+
 export interface ScrapeInput {
   state: MetricsState;
   fleet: FleetView;
   experiments: readonly ExperimentSnapshot[];
   ledger: Ledger;
+  breakers?: readonly BreakerSample[];
 }
 
 const MIB = 1024 * 1024;
@@ -69,6 +78,7 @@ export function metricsFamilies(input: ScrapeInput): FamilySamples[] {
   const sent = [...input.ledger.gpus.values()];
   add(SCRAPED.ledgerPlacements, {}, sent.reduce((n, g) => n + g.sent, 0));
   add(SCRAPED.ledgerGpus, {}, sent.filter((g) => g.sent > 0).length);
+  for (const b of input.breakers ?? []) add(SCRAPED.gatewayBreakerOpen, { node: b.node, endpoint: b.endpoint }, b.open ? 1 : 0);
 
   return ALL_FAMILIES.map((family) => ({ family, samples: samples.get(family.name)! }));
 }
