@@ -34,7 +34,10 @@ export function completionsUrl(endpoint: string): string {
 /**
  * Sends the request. The timeout bounds the wait for the response headers only (for a
  * non-streamed completion that is the whole generation); once a body flows it is not cut, so a
- * long stream outlives it. A 5xx body is discarded unread: it may hold the node's internals.
+ * long stream outlives it. Hence a timer cleared on the headers rather than AbortSignal.timeout:
+ * by the Fetch standard a signal that fires later aborts the body too (workerd does not do that
+ * today, but nothing here relies on it). A 5xx body is discarded unread: it may hold the node's
+ * internals.
  */
 export async function callUpstream(request: UpstreamRequest): Promise<UpstreamResult> {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
