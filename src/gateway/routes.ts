@@ -112,7 +112,7 @@ export function gatewayRoutes(options: GatewayOptions) {
         now: Date.now,
       });
       countAttempts(c, recorder, result.attempts, Date.now());
-      const routerHeaders = describe(decision, result.attempts.length);
+      const routerHeaders = answerHeaders(decision, result.attempts.length);
       if (result.kind === "failed") throw result.attempts.length === 0 ? allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders) : allFailed(result.attempts, routerHeaders);
 
       const upstream = result.response;
@@ -127,7 +127,7 @@ export function gatewayRoutes(options: GatewayOptions) {
 }
 
 /** Headers every answer carries, the 502 included. */
-function describe(decision: Decision, attempts: number): Record<string, string> {
+function answerHeaders(decision: Decision, attempts: number): Record<string, string> {
   const headers: Record<string, string> = { "x-router-decision-id": decision.decision_id, "x-router-attempts": String(attempts) };
   if (decision.experiment) {
     headers["x-router-experiment"] = decision.experiment.id;

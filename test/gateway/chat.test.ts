@@ -182,6 +182,17 @@ describe("a node that refuses connections", () => {
   });
 });
 
+describe("candidates sharing one endpoint", () => {
+  it("an endpoint that refused the connection is not tried again in the same request", async () => {
+    // One big GPU: all three candidates of 'code' are placed on it, behind one endpoint.
+    await pushOk(snapshot("lone", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:2" }));
+    const response = await freshApp()(chatRequest({ model: "auto:code", messages: MESSAGES }));
+    const body = await expectProblem(response, 502);
+    expect(response.headers.get("x-router-attempts")).toBe("1");
+    expect(body["attempts"]).toEqual([expect.objectContaining({ node: "lone", error: "network" })]);
+  });
+});
+
 describe("GET /v1/models", () => {
   it("lists auto, auto:<category> for every category and every registry model, in OpenAI's format", async () => {
     const response = await SELF.fetch("http://router/v1/models");
