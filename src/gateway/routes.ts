@@ -100,6 +100,7 @@ export function gatewayRoutes(options: GatewayOptions) {
       // Exactly as POST /v1/route: proxied traffic takes part in experiments and is counted in them.
       const { decision, assignment } = routeWithExperiment({ loaded, request, now_ms: now, decision_id: crypto.randomUUID(), experiments: running });
       if (assignment) recordAssignmentLater(c, assignment);
+      c.set("decision", decision);
       if (destinations(decision).length === 0) throw nothingPlaced(decision, retryAfterSeconds(loaded));
 
       const result = await failover({

@@ -177,6 +177,9 @@ describe("a node that refuses connections", () => {
     expect(sample(s, SCRAPED.gatewayBreakerOpen.name, { node: "refusing", endpoint: "http://127.0.0.1:1" })).toBe(1);
     expect(counter(s, STORED.gatewayUpstreamErrors.name, { node: "refusing", kind: "network" })).toBe(3);
     expect(counter(s, STORED.gatewayAttempts.name, { node: "refusing", outcome: "failed" })).toBe(3);
+    // Routing did its part four times; the upstream failing is the gateway's metric, not routing's.
+    expect(counter(s, STORED.routeDecisions.name, { model: "qwen2.5-7b-instruct", outcome: "ok" })).toBe(4);
+    expect(counter(s, STORED.routeDecisions.name, { outcome: "error" })).toBe(0);
     // Another app instance (another isolate's view) has no breaker for it.
     expect(sample(await scrape(freshApp()), SCRAPED.gatewayBreakerOpen.name, { node: "refusing" })).toBeNull();
   });

@@ -19,16 +19,28 @@ export function executionContext(c: Context<AppEnv>): ExecutionContext | null {
   }
 }
 
-/** POST /v1/route: one count by category/resolved category/model/outcome, one latency observation, one recent decision. */
-export function countDecisions(recorder: MetricsRecorder): MiddlewareHandler<AppEnv> {
+export interface CountDecisionsOptions {
+  /**
+   * Whether the request's duration is the decision's latency. Not for the gateway: its requests
+   * also wait for the model server.
+   */
+  timed: boolean;
+}
+
+/**
+ * POST /v1/route and POST /v1/chat/completions: one count by category/resolved category/model/
+ * outcome, one latency observation (when timed), one recent decision. A decision the handler left
+ * in the context counts as "ok" whatever happened after it (a proxied request's upstream failing
+ * is the gateway's metric, not routing's).
+ */
+export function countDecisions(recorder: MetricsRecorder, options: CountDecisionsOptions = { timed: true }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method !== "POST") return next();
     const started = Date.now();
     await next();
     const now = Date.now();
-    const status = c.res.status;
-    const outcome = routeOutcome(status, c.error);
-    const decision = status === 200 ? c.get("decision") : undefined;
+    const decision = c.get("decision");
+    const outcome = routeOutcome(decision ? 200 : c.res.status, c.error);
     const category = decision?.category ?? refusedCategory(c.error);
     const seconds = Math.max(0, now - started) / 1000;
     recorder.count(STORED.routeDecisions, {
@@ -37,11 +49,11 @@ export function countDecisions(recorder: MetricsRecorder): MiddlewareHandler<App
       model: decision?.model.id ?? "",
       outcome,
     });
-    recorder.observe(STORED.decisionSeconds, {}, seconds);
+    if (options.timed) recorder.observe(STORED.decisionSeconds, {}, seconds);
     recorder.decided({
       at: new Date(now).toISOString(),
       outcome,
-      status,
+      status: c.res.status,
       duration_ms: seconds * 1000,
       decision_id: decision?.decision_id ?? null,
       category,
