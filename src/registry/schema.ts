@@ -112,8 +112,8 @@ export const RegistryConfigSchema = z
       thermal_margin_c: z.number().min(0).max(50).default(5).openapi({
         description: "Preferred placements stay this far below max_temperature_c (GPUs heat up between pushes)",
       }),
-      placement_choices: z.union([z.literal(1), z.literal(2)]).default(1).openapi({
-        description: "1: the best GPU (most free memory to load, least loaded to serve); 2: the better of two drawn per request",
+      placement_choices: z.union([z.literal(1), z.literal(2)]).default(2).openapi({
+        description: "2: the better of two candidate GPUs drawn per decision (isolates that cannot see each other's placements then spread instead of herding); 1: always the best (most free memory to load, least loaded to serve)",
       }),
     }),
     memory_rule: z.strictObject({
