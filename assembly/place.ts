@@ -140,12 +140,16 @@ function choose(count: i32, serving: bool, seed: f64): i32 {
   return effectiveFree(g) >= headroom && getF64(H_GPU_TOTAL, g) >= memory;
 }
 
-function servingCandidates(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
+function servingCandidates(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
   stamp++;
   let count = 0;
-  const nodesTo = getI32(H_MODEL_NODE_OFF, model + 1);
-  for (let i = getI32(H_MODEL_NODE_OFF, model); i < nodesTo && count < CANDIDATE_LIMIT; i++) {
-    const node = getI32(H_MODEL_NODE_IDX, i);
+  const nodesFrom = getI32(H_MODEL_NODE_OFF, model);
+  const serving = getI32(H_MODEL_NODE_OFF, model + 1) - nodesFrom;
+  // Start at a node the seed picks: with more than CANDIDATE_LIMIT GPUs serving the model, a fixed
+  // start would always offer the same (lowest-numbered) nodes.
+  const start = serving > 0 ? <i32>(seed % <f64>serving) : 0;
+  for (let i = 0; i < serving && count < CANDIDATE_LIMIT; i++) {
+    const node = getI32(H_MODEL_NODE_IDX, nodesFrom + (start + i) % serving);
     const gpusTo = getI32(H_NODE_GPU_OFF, node + 1);
     for (let j = getI32(H_NODE_GPU_OFF, node); j < gpusTo && count < CANDIDATE_LIMIT; j++) {
       const g = getI32(H_NODE_GPU_IDX, j);
@@ -184,7 +188,7 @@ function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAft
 
 /** A GPU for `model` in one pass (fresh or stale nodes; strict or lenient); -1 when none fits. */
 export function findGpu(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
-  let g = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter), true, seed);
+  let g = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter, seed), true, seed);
   foundServing = g >= 0;
   if (g < 0) g = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter), false, seed);
   return g;

@@ -106,8 +106,10 @@ export class ReferencePlacer {
     // Resident weights need only the headroom free, on a GPU large enough to hold them at all.
     const fits = (o: OrderedGpu) =>
       this.usable(o, request, strict) && this.effectiveFree(o) >= headroom && (o.gpu.memory_total_mb ?? NaN) >= request.memory;
-    for (const node of this.nodes) {
-      if (!node.models.includes(request.model)) continue;
+    const serving = this.nodes.filter((node) => node.models.includes(request.model));
+    // Rotated to start at a node the seed picks, as the kernel does.
+    const start = serving.length > 0 ? request.seed % serving.length : 0;
+    for (const node of [...serving.slice(start), ...serving.slice(0, start)]) {
       for (const o of this.nodeGpus.get(node)!) {
         if (out.length >= L.CANDIDATE_LIMIT) return out;
         if (fits(o)) out.push(o);

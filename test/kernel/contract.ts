@@ -295,6 +295,17 @@ export function kernelContract(name: string, make: () => Kernel): void {
       expect([...picks]).toEqual([1]);
     });
 
+    it("with more serving GPUs than candidates, the seed rotates which nodes are offered", () => {
+      const k = make();
+      k.loadRegistry(one({ placement_choices: 2, request_load_pct: 0 }));
+      const nodes = Array.from({ length: 80 }, (_, i) => node(`n${String(i).padStart(2, "0")}`, NOW, [gpu(0, 50000)], ["m"]));
+      k.loadFleet(nodes);
+      const used = new Set(Array.from({ length: 200 }, (_, i) => k.route({ ...seeded((i * 2654435761) >>> 0), record: false }).results[0]!.placement!.node));
+      // Without the rotation only the first 64 nodes (n00–n63) could ever be chosen.
+      expect([...used].some((n) => n >= "n64")).toBe(true);
+      expect(used.size).toBeGreaterThan(40);
+    });
+
     it("a load this kernel placed makes that GPU serve the model until the node reports again", () => {
       const k = make();
       k.loadRegistry(one({ request_load_pct: 0 }));
