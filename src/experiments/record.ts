@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { executionContext } from "../execution-context";
 import { ExperimentObjects } from "./objects";
 import type { Assignment } from "./route-with-experiment";
 
@@ -12,11 +13,6 @@ export function recordAssignmentLater(c: Context<AppEnv>, assignment: Assignment
   const task = new ExperimentObjects(c.env.EXPERIMENTS)
     .recordAssignment(assignment.experiment, assignment.variant, assignment.fallback)
     .then(() => undefined, (error: unknown) => console.error(`experiment ${assignment.experiment}: assignment not counted:`, error));
-  let ctx: ExecutionContext | null = null;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    // No execution context (app.request() without one): the task still runs, just unattached.
-  }
-  ctx?.waitUntil(task);
+  // Without an execution context (app.request() in tests) the task still runs, just unattached.
+  executionContext(c)?.waitUntil(task);
 }

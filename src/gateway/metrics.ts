@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { STORED } from "../operator/metrics/catalog";
-import { executionContext } from "../operator/metrics/observe";
+import { executionContext } from "../execution-context";
 import type { MetricsRecorder } from "../operator/metrics/recorder";
 import type { Attempt } from "./failover";
 

@@ -5,6 +5,7 @@
  * Called by routing/routes.ts (and the simulator), never by the kernel.
  */
 import { fmix32, fnv1a32 } from "../hash";
+import { ageSeconds } from "../telemetry/health";
 import type { Model } from "../registry/schema";
 import { badRequest, notFound, Problem, type FieldError } from "../errors";
 import type { KernelCandidate, KernelRequest, KernelResult } from "../kernel/types";
@@ -142,6 +143,6 @@ function placement(p: NonNullable<KernelCandidate["placement"]>, loaded: LoadedR
     endpoint: node.endpoint,
     serves_model: p.serving,
     stale: p.stale,
-    age_s: Math.max(0, Math.round((now_ms - node.taken_at_ms) / 100) / 10),
+    age_s: ageSeconds(node, now_ms),
   };
 }

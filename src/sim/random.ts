@@ -8,19 +8,11 @@
  * through splitmix32; plenty for a simulation, never used for anything secret.
  */
 
-/** splitmix32 finalizer: spreads a 32-bit seed over the state words. */
-function mix32(x: number): number {
-  let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
+import { fmix32, fnv1a32 } from "../hash";
 
-/** FNV-1a over a label, so forks are named rather than numbered. */
-function hashLabel(label: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/** splitmix32: the golden-ratio step, then murmur3's finalizer; spreads a 32-bit seed over the state words. */
+function mix32(x: number): number {
+  return fmix32((x + 0x9e3779b9) | 0);
 }
 
 export class Random {
@@ -51,7 +43,7 @@ export class Random {
 
   /** An independent stream for one purpose, derived from this stream's seed and the label. */
   fork(label: string): Random {
-    return new Random(mix32(this.seed ^ hashLabel(label)));
+    return new Random(mix32(this.seed ^ fnv1a32(label)));
   }
 
   /** Integer in [0, n). */

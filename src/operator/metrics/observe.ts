@@ -4,20 +4,12 @@
  * the decision the route handler left in the context) and only touches memory, then asks the
  * recorder to flush later in waitUntil.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { executionContext } from "../../execution-context";
 import { STORED } from "./catalog";
 import { refusedCategory, routeOutcome, telemetryRejection } from "./outcomes";
 import type { MetricsRecorder } from "./recorder";
-
-/** The request's execution context, or null (app.request() in tests has none). */
-export function executionContext(c: Context<AppEnv>): ExecutionContext | null {
-  try {
-    return c.executionCtx;
-  } catch {
-    return null;
-  }
-}
 
 export interface CountDecisionsOptions {
   /**
