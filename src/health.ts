@@ -1,4 +1,5 @@
 /** GET /healthz: liveness, plus the kernel ABI the worker was built with. */
+import { jsonResponse } from "./problem-schema";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ABI_VERSION } from "../assembly/layout";
 import { createRouter } from "./validate";
@@ -10,7 +11,7 @@ const health = createRoute({
   path: "/healthz",
   tags: ["operator"],
   summary: "Liveness",
-  responses: { 200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } } },
+  responses: { 200: jsonResponse("Alive", HealthSchema) },
 });
 
 export function healthRoutes() {

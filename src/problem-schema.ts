@@ -1,4 +1,4 @@
-/** The problem+json body (RFC 9457) as an OpenAPI component, and the error responses routes declare. */
+/** The problem+json body (RFC 9457) as an OpenAPI component, and the responses routes declare. */
 import { z } from "@hono/zod-openapi";
 
 export const ProblemSchema = z
@@ -32,4 +32,9 @@ export const problems = {
 
 export function pickProblems<K extends keyof typeof problems>(...statuses: K[]): Pick<typeof problems, K> {
   return Object.fromEntries(statuses.map((s) => [s, problems[s]])) as Pick<typeof problems, K>;
+}
+
+/** A JSON success response for createRoute's `responses`. */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { "application/json": { schema } } };
 }

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireClient } from "../auth";
 import { badRequest, conflict, notFound } from "../errors";
-import { pickProblems } from "../problem-schema";
+import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter, jsonBody } from "../validate";
 import { ExperimentObjects } from "./objects";
@@ -24,7 +24,6 @@ import {
 import { createExperiment, stopExperiment } from "./service";
 import { ExperimentStore } from "./store";
 
-const json = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
 const IdParam = z.object({ id: ExperimentIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 const unknownExperiment = (id: string) => notFound(`no experiment '${id}'`, [{ path: "id", message: "unknown experiment" }]);
 
@@ -35,7 +34,7 @@ const create = createRoute({
   summary: "Start an A/B experiment (admin)",
   middleware: [requireAdmin, jsonBody(64 * 1024)] as const,
   request: { body: { required: true, content: { "application/json": { schema: ExperimentInputSchema } } } },
-  responses: { 201: json("Created and running", ExperimentSchema), ...pickProblems(400, 401, 403, 409, 413, 415) },
+  responses: { 201: jsonResponse("Created and running", ExperimentSchema), ...pickProblems(400, 401, 403, 409, 413, 415) },
 });
 
 const list = createRoute({
@@ -45,7 +44,7 @@ const list = createRoute({
   summary: "List experiments",
   middleware: [requireClient] as const,
   request: { query: z.object({ status: ExperimentStatusSchema.optional() }) },
-  responses: { 200: json("Experiments by id", ExperimentListSchema), ...pickProblems(400, 401) },
+  responses: { 200: jsonResponse("Experiments by id", ExperimentListSchema), ...pickProblems(400, 401) },
 });
 
 const report = createRoute({
@@ -55,7 +54,7 @@ const report = createRoute({
   summary: "Report: per-variant statistics, tests against control, SRM check, winner",
   middleware: [requireClient] as const,
   request: { params: IdParam },
-  responses: { 200: json("The report", ReportSchema), ...pickProblems(400, 401, 404) },
+  responses: { 200: jsonResponse("The report", ReportSchema), ...pickProblems(400, 401, 404) },
 });
 
 const stop = createRoute({
@@ -65,7 +64,7 @@ const stop = createRoute({
   summary: "Stop an experiment (admin); routing stops assigning, events are refused, the report stays",
   middleware: [requireAdmin] as const,
   request: { params: IdParam },
-  responses: { 200: json("Stopped", ExperimentSchema), ...pickProblems(400, 401, 403, 404) },
+  responses: { 200: jsonResponse("Stopped", ExperimentSchema), ...pickProblems(400, 401, 403, 404) },
 });
 
 const events = createRoute({
@@ -75,7 +74,7 @@ const events = createRoute({
   summary: "Record the outcome of a routed request; idempotent by event_id",
   middleware: [requireClient, jsonBody(16 * 1024)] as const,
   request: { params: IdParam, body: { required: true, content: { "application/json": { schema: OutcomeEventSchema } } } },
-  responses: { 200: json("Counted, or recognised as a retry", EventReceiptSchema), ...pickProblems(400, 401, 404, 409, 413, 415) },
+  responses: { 200: jsonResponse("Counted, or recognised as a retry", EventReceiptSchema), ...pickProblems(400, 401, 404, 409, 413, 415) },
 });
 
 export function experimentRoutes(context: RoutingContext, running: RunningExperiments) {

@@ -7,7 +7,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireClient } from "../auth";
 import { intSetting } from "../env";
 import { Problem } from "../errors";
-import { pickProblems, ProblemSchema } from "../problem-schema";
+import { pickProblems, ProblemSchema, jsonResponse } from "../problem-schema";
 import { createRouter, jsonBody } from "../validate";
 import { recordAssignmentLater } from "../experiments/record";
 import { routeWithExperiment } from "../experiments/route-with-experiment";
@@ -74,7 +74,7 @@ const models = createRoute({
   summary: "What `model` may name, in OpenAI's list format: auto, auto:<category> and every registry model",
   middleware: [requireClient] as const,
   responses: {
-    200: { description: "The list", content: { "application/json": { schema: ModelListSchema } } },
+    200: jsonResponse("The list", ModelListSchema),
     ...pickProblems(401, 503),
   },
 });

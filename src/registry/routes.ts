@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireClient } from "../auth";
 import { badRequest, conflict } from "../errors";
-import { pickProblems } from "../problem-schema";
+import { pickProblems, jsonResponse } from "../problem-schema";
 import { CanaryReportSchema, registryBefore, startCanaries } from "../experiments/canary";
 import type { RunningExperiments } from "../experiments/running";
 import { ExperimentSchema } from "../experiments/schema";
@@ -42,7 +42,7 @@ const getRegistry = createRoute({
   tags: ["registry"],
   summary: "The whole registry with its version",
   middleware: [requireClient] as const,
-  responses: { 200: { description: "The live registry", content: { "application/json": { schema: RegistrySchema } } }, ...pickProblems(401) },
+  responses: { 200: jsonResponse("The live registry", RegistrySchema), ...pickProblems(401) },
 });
 
 const putRegistry = createRoute({
@@ -56,7 +56,7 @@ const putRegistry = createRoute({
     body: { required: true, content: { "application/json": { schema: RegistryInputSchema } } },
   },
   responses: {
-    200: { description: "Stored and live", content: { "application/json": { schema: RegistryReplacedSchema } } },
+    200: jsonResponse("Stored and live", RegistryReplacedSchema),
     ...pickProblems(400, 401, 403, 409, 413, 415),
   },
 });
@@ -67,7 +67,7 @@ const getCategories = createRoute({
   tags: ["registry"],
   summary: "The taxonomy, with each category's relevant benchmarks resolved through inheritance",
   middleware: [requireClient] as const,
-  responses: { 200: { description: "Categories", content: { "application/json": { schema: CategoriesSchema } } }, ...pickProblems(401) },
+  responses: { 200: jsonResponse("Categories", CategoriesSchema), ...pickProblems(401) },
 });
 
 export function registryRoutes(context: RoutingContext, running?: RunningExperiments) {

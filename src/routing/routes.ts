@@ -1,7 +1,7 @@
 /** POST /v1/route: the decision endpoint. Validation, auth and errors come from the shared layers. */
 import { createRoute } from "@hono/zod-openapi";
 import { requireClient } from "../auth";
-import { pickProblems } from "../problem-schema";
+import { pickProblems, jsonResponse } from "../problem-schema";
 import { createRouter, jsonBody } from "../validate";
 import { recordAssignmentLater } from "../experiments/record";
 import { routeWithExperiment } from "../experiments/route-with-experiment";
@@ -24,7 +24,7 @@ const route = createRoute({
   middleware: [requireClient, jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: RouteRequestSchema } } } },
   responses: {
-    200: { description: "The decision", content: { "application/json": { schema: DecisionSchema } } },
+    200: jsonResponse("The decision", DecisionSchema),
     ...pickProblems(400, 401, 404, 413, 415, 422, 503),
   },
 });

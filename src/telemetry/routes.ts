@@ -7,7 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireClient } from "../auth";
 import { badRequest, conflict } from "../errors";
-import { pickProblems } from "../problem-schema";
+import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter } from "../validate";
 import { requireAgentSignature } from "./agent-auth";
@@ -42,7 +42,7 @@ const postTelemetry = createRoute({
     },
   },
   responses: {
-    202: { description: "Accepted and stored", content: { "application/json": { schema: TelemetryAcceptedSchema } } },
+    202: jsonResponse("Accepted and stored", TelemetryAcceptedSchema),
     ...pickProblems(400, 401, 403, 409, 413, 415),
   },
 });
@@ -53,7 +53,7 @@ const getFleet = createRoute({
   tags: ["telemetry"],
   summary: "Nodes and GPUs with health, free memory, age and stale flag",
   middleware: [requireClient] as const,
-  responses: { 200: { description: "The fleet routing sees", content: { "application/json": { schema: FleetViewSchema } } }, ...pickProblems(401) },
+  responses: { 200: jsonResponse("The fleet routing sees", FleetViewSchema), ...pickProblems(401) },
 });
 
 function mediaType(header: string | undefined): string {
