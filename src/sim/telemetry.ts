@@ -56,6 +56,7 @@ export function snapshotNode(fleet: SimFleet, n: number, t_s: number, modelIds: 
     driver_version: null,
     cuda_version: null,
     gpus,
+    engines: [],
   };
 }
 

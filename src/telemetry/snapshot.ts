@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { FleetGpu, FleetNode } from "../kernel/types";
+import { EngineSchema } from "./engines/schema";
 import { GpuReadingSchema, type GpuReading } from "./nvidia-smi/gpu";
 
 const Name = z
@@ -41,6 +42,17 @@ export const SnapshotSchema = z
       .min(1)
       .max(64)
       .refine((gpus) => new Set(gpus.map((g) => g.index)).size === gpus.length, { message: "GPU indices must be unique" }),
+    engines: z.array(EngineSchema).max(16).default([]).openapi({
+      description: "The node's serving engines as the agent read them; [] = no engine data (GPU telemetry only)",
+    }),
+  })
+  .superRefine((snapshot, ctx) => {
+    const indices = new Set(snapshot.gpus.map((g) => g.index));
+    snapshot.engines.forEach((engine, e) =>
+      engine.gpus?.forEach((index, i) => {
+        if (!indices.has(index)) ctx.addIssue({ code: "custom", path: ["engines", e, "gpus", i], message: `GPU ${index} is not in the snapshot's gpus` });
+      }),
+    );
   })
   .openapi("TelemetrySnapshot");
 

@@ -1,0 +1,64 @@
+/**
+ * Serving-engine fields inside the signed snapshot (POST /v1/telemetry): what is accepted and
+ * stored, and every absurd value refused with a 400 naming the field, leaving nothing stored.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { expectProblem } from "../support/http";
+import { gpu, push, snapshot } from "../support/telemetry";
+import { TelemetryStore } from "../../src/telemetry/store";
+import type { EngineInput } from "../../src/telemetry/engines/schema";
+
+const store = () => new TelemetryStore(env.ROUTER_KV);
+
+function engine(overrides: Partial<EngineInput> = {}): EngineInput {
+  return {
+    kind: "vllm",
+    mode: "fixed",
+    models: ["Qwen/Qwen2.5-7B-Instruct"],
+    gpus: [0],
+    running: 3,
+    waiting: 1,
+    kv_cache_usage: 0.42,
+    requests_total: 1200,
+    read_at: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+describe("engines in the snapshot", () => {
+  it("stores the engines as sent", async () => {
+    const body = snapshot("eng-ok", [gpu(0, 8000), gpu(1, 8000)], { engines: [engine(), engine({ kind: "ollama", mode: "on_demand", models: [], gpus: null, running: null, waiting: null, kv_cache_usage: null, requests_total: null })] });
+    expect((await push(body)).status).toBe(202);
+    const stored = await store().read("eng-ok");
+    expect(stored!.engines).toHaveLength(2);
+    expect(stored!.engines[0]).toMatchObject({ kind: "vllm", running: 3, waiting: 1, kv_cache_usage: 0.42 });
+    expect(stored!.engines[1]).toMatchObject({ kind: "ollama", mode: "on_demand", running: null, gpus: null });
+  });
+
+  it("defaults to no engines for an agent that sends none", async () => {
+    expect((await push(snapshot("eng-none", [gpu(0, 8000)]))).status).toBe(202);
+    expect((await store().read("eng-none"))!.engines).toEqual([]);
+  });
+
+  const absurd: Array<[string, Partial<EngineInput>, string]> = [
+    ["a KV-cache usage above 1", { kv_cache_usage: 1.5 }, "engines.0.kv_cache_usage"],
+    ["a negative waiting count", { waiting: -1 }, "engines.0.waiting"],
+    ["a fractional running count", { running: 2.5 }, "engines.0.running"],
+    ["an absurd running count", { running: 5e9 }, "engines.0.running"],
+    ["an unknown engine kind", { kind: "triton" as never }, "engines.0.kind"],
+    ["an unknown mode", { mode: "elastic" as never }, "engines.0.mode"],
+    ["a GPU the snapshot does not have", { gpus: [7] }, "engines.0.gpus.0"],
+    ["a GPU listed twice", { gpus: [0, 0] }, "engines.0.gpus"],
+    ["a served name with a space", { models: ["my model"] }, "engines.0.models.0"],
+    ["a read time that is not a date", { read_at: "yesterday" }, "engines.0.read_at"],
+  ];
+  for (const [what, overrides, path] of absurd) {
+    it(`refuses ${what} with a 400 naming ${path}, storing nothing`, async () => {
+      const node = `eng-bad-${path.replace(/\W/g, "-")}`;
+      const problem = await expectProblem(await push(snapshot(node, [gpu(0, 8000)], { engines: [engine(overrides)] })), 400);
+      expect(problem.errors.map((e) => e.path)).toContain(path);
+      expect(await store().read(node)).toBeNull();
+    });
+  }
+});
