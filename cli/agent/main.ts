@@ -90,7 +90,11 @@ async function runCommand(options: AgentOptions, io: CliIo, external?: AbortSign
       now: () => Date.now(),
       sleep: sleepFor,
       random: Math.random,
-      log: (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`),
+      // A sample failure spans lines (the quoted output, a hint): each one gets the timestamp.
+      log: (text) => {
+        const at = new Date().toISOString();
+        io.stdout.write(text.split("\n").map((line) => `${at} ${line}\n`).join(""));
+      },
       signal: stop.signal,
     });
     io.stderr.write(`agent: stopped after ${accepted} accepted pushes\n`);

@@ -5,8 +5,9 @@
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { parseNvidiaSmi, type NvidiaSmiReading } from "../../src/telemetry/nvidia-smi";
+import { ParseError, parseNvidiaSmi, type NvidiaSmiReading } from "../../src/telemetry/nvidia-smi";
 import { SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
+import { describeRunFailure, describeUnreadable, type ToolRun } from "./diagnose";
 import type { AgentOptions } from "./options";
 
 /** The `--query-gpu` fields the agent asks for; every one is read by src/telemetry/nvidia-smi/fields.ts. */
@@ -16,26 +17,50 @@ export const QUERY_FIELDS = [
   "pstate", "clocks_event_reasons.active", "ecc.errors.uncorrected.volatile.total", "mig.mode.current",
 ];
 
-/** nvidia-smi could not be run, or printed something that is not its output. */
+/**
+ * nvidia-smi could not be run, or printed something that is not its output. The message can span
+ * several lines: the failure, the quoted output, and a hint for well-known failures.
+ */
 export class SampleError extends Error {
   override readonly name = "SampleError";
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<string> {
+/** Runs nvidia-smi; any failure becomes a SampleError quoting what it printed (diagnose.ts). */
+function run(binary: string, args: string[], label: string, timeoutMs: number): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new SampleError(`${command} ${args[0]} failed: ${(stderr || error.message).trim().split("\n")[0]}`));
-      else resolve(stdout);
+    execFile(binary, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const result: ToolRun = { command: `${binary} ${label}`, status: 0, signal: null, stdout, stderr, spawnError: null, timedOutAfterMs: null, stoppedBecause: null };
+      if (!error) return resolve(result);
+      const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+      const spawnFailed = typeof syscall === "string" && syscall.startsWith("spawn");
+      const failed: ToolRun = {
+        ...result,
+        status: typeof code === "number" ? code : null,
+        signal: error.signal ?? null,
+        spawnError: spawnFailed ? String(code) : null,
+        // Node kills the child for --timeout (killed, no code) and for output beyond maxBuffer (a string code).
+        timedOutAfterMs: error.killed && typeof code !== "string" ? timeoutMs : null,
+        stoppedBecause: !spawnFailed && typeof code === "string" ? error.message : null,
+      };
+      reject(new SampleError(describeRunFailure(failed)));
     });
   });
 }
 
-function parse(text: string, options: Pick<AgentOptions, "format" | "fields">, source: string): NvidiaSmiReading {
+function parse(text: string, options: Pick<AgentOptions, "format" | "fields">, source: string, ran: ToolRun | null): NvidiaSmiReading {
   try {
     return parseNvidiaSmi(text, { format: options.format ?? undefined, fields: options.fields ?? undefined });
   } catch (error) {
-    throw new SampleError(`${source}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    const line = error instanceof ParseError ? error.line : undefined;
+    throw new SampleError(describeUnreadable(source, text, message, line, ran));
   }
+}
+
+/** Runs nvidia-smi and parses what it printed on stdout. */
+async function sampleTool(options: AgentOptions, args: string[], label: string, how: Pick<AgentOptions, "format" | "fields">): Promise<NvidiaSmiReading> {
+  const ran = await run(options.nvidiaSmi, args, label, options.timeoutMs);
+  return parse(ran.stdout, how, ran.command, ran);
 }
 
 /** Reads the GPUs: from --from-file (re-read every tick, so edits show up) or from nvidia-smi. */
@@ -47,13 +72,14 @@ export async function readGpus(options: AgentOptions): Promise<NvidiaSmiReading>
     } catch (error) {
       throw new SampleError(`cannot read ${options.fromFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return parse(text, options, options.fromFile);
+    return parse(text, options, options.fromFile, null);
   }
-  if (options.format === "xml") return parse(await run(options.nvidiaSmi, ["-q", "-x"], options.timeoutMs), { format: "xml", fields: null }, "nvidia-smi -q -x");
-  const csv = await run(options.nvidiaSmi, [`--query-gpu=${QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits"], options.timeoutMs);
-  const reading = parse(csv, { format: "csv", fields: QUERY_FIELDS }, "nvidia-smi --query-gpu");
+  const xml = { format: "xml", fields: null } as const;
+  if (options.format === "xml") return sampleTool(options, ["-q", "-x"], "-q -x", xml);
+  const query = [`--query-gpu=${QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits"];
+  const reading = await sampleTool(options, query, `--query-gpu=<${QUERY_FIELDS.length} fields> --format=csv,noheader,nounits`, { format: "csv", fields: QUERY_FIELDS });
   if (!reading.gpus.some((g) => g.mig_mode === "enabled")) return reading;
-  return parse(await run(options.nvidiaSmi, ["-q", "-x"], options.timeoutMs), { format: "xml", fields: null }, "nvidia-smi -q -x");
+  return sampleTool(options, ["-q", "-x"], "-q -x", xml);
 }
 
 /**

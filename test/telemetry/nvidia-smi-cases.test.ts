@@ -111,7 +111,13 @@ describe("truncated output", () => {
   it("rejects a CSV whose last row is cut short, naming the line", () => {
     const error = parseError(`${HEADER}\n${ROW}\n1, GPU-b, NVIDIA H200, 1437`);
     expect(error.line).toBe(3);
-    expect(error.message).toMatch(/line 3.*expected 8 comma-separated fields, got 4/);
+    expect(error.message).toMatch(/line 3.*expected 8 comma-separated fields, got 4 \(truncated output\?\) in '1, GPU-b, NVIDIA H200, 1437'/);
+  });
+
+  it("quotes a message printed in place of a row, and does not call it truncated", () => {
+    const error = parseError(`${HEADER}\n${ROW}\nUnable to determine the device handle for GPU 0000:02:00.0: GPU is lost.  Reboot the system to recover this GPU\n`);
+    expect(error.line).toBe(3);
+    expect(error.message).toBe("line 3: expected 8 comma-separated fields, got 1 in 'Unable to determine the device handle fo…'");
   });
 
   it("rejects a header with no rows", () => {

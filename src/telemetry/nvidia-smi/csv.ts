@@ -58,7 +58,8 @@ function readRow(content: string, line: number, position: number, columns: Colum
   if (cells.length !== columns.length) {
     throw new ParseError({
       line,
-      message: `expected ${columns.length} comma-separated fields, got ${cells.length}${cells.length < columns.length ? " (truncated output?)" : ""}`,
+      // One cell is a message, not a row ("Failed to initialize NVML: …"): quote it either way.
+      message: `expected ${columns.length} comma-separated fields, got ${cells.length}${cells.length > 1 && cells.length < columns.length ? " (truncated output?)" : ""} in '${clip(content)}'`,
     });
   }
   const gpu: GpuReading = emptyGpu(position);
