@@ -1,14 +1,14 @@
 /**
  * Guards POST /v1/telemetry before anything reads the body as JSON or nvidia-smi text: size
  * (413), configured keys (403), the three signature headers (401), the HMAC under one of the
- * agent's keys (401) and clock skew (401). It reads the body once as bytes; Hono caches them, so
+ * agent's keys over the timestamp, the metadata headers and the body (401) and clock skew (401). It reads the body once as bytes; Hono caches them, so
  * the JSON validator and the handler see the same bytes that were verified.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import { AgentKeysError, parseAgentKeys, type AgentKeys } from "./agent-keys";
-import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "./signature";
+import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, SIGNED_HEADERS, TIMESTAMP_HEADER, verify, type SignedMetadata } from "./signature";
 
 /** Largest telemetry body: an 8-GPU `nvidia-smi -q -x` is ~220 KiB. */
 export const MAX_TELEMETRY_BYTES = 256 * 1024;
@@ -54,12 +54,16 @@ export const requireAgentSignature: MiddlewareHandler<AppEnv> = async (c, next) 
   const timestamp = c.req.header(TIMESTAMP_HEADER);
   const signature = c.req.header(SIGNATURE_HEADER);
   for (const [name, value] of [[AGENT_HEADER, agent], [TIMESTAMP_HEADER, timestamp], [SIGNATURE_HEADER, signature]] as const) {
-    if (!value) throw rejected(name, `missing ${name}: sign the body as HMAC-SHA256("<timestamp>.<body>")`);
+    if (!value) throw rejected(name, `missing ${name}: sign "<timestamp>\\n<node>\\n<endpoint>\\n<models>\\n<query fields>\\n<body>" with HMAC-SHA256`);
   }
   if (!/^\d{1,12}$/.test(timestamp!)) throw rejected(TIMESTAMP_HEADER, "X-Timestamp must be Unix time in whole seconds");
   const agentKeys = keys.get(agent!);
   if (!agentKeys) throw rejected(AGENT_HEADER, `unknown agent '${agent}'`);
-  if (!(await verify(agentKeys, timestamp!, body, signature!))) throw rejected(SIGNATURE_HEADER, "signature does not match the body and timestamp");
+  const metadata: SignedMetadata = {};
+  for (const name of SIGNED_HEADERS) metadata[name] = c.req.header(name) ?? "";
+  if (!(await verify(agentKeys, timestamp!, body, signature!, metadata))) {
+    throw rejected(SIGNATURE_HEADER, "signature does not match the timestamp, the X-Node-* / X-Models / X-Query-Fields headers and the body");
+  }
   const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
   if (skew > MAX_SKEW_S) {
     throw rejected(TIMESTAMP_HEADER, `X-Timestamp is ${Math.round(skew)} s away from the router's clock; at most ${MAX_SKEW_S} s allowed`);

@@ -2,8 +2,8 @@
  * Raw nvidia-smi text posted to /v1/telemetry (`nvidia-smi -q -x | curl --data-binary @-`): the
  * body is parsed at the edge and the rest of the snapshot comes from headers. The sequence
  * number and the sample time are the signed X-Timestamp (in ms), so a replayed request is always
- * "not newer"; X-Node-Name, X-Node-Endpoint, X-Models and X-Query-Fields are not covered by the
- * signature (only the body is): use the agent's JSON form where that matters.
+ * "not newer"; X-Node-Name, X-Node-Endpoint, X-Models and X-Query-Fields are inside the signed
+ * string (signature.ts), so a captured upload cannot be replayed under another node or endpoint.
  */
 import { badRequest, type FieldError } from "../errors";
 import { zodIssues } from "../registry/validation";

@@ -7,14 +7,35 @@ import { describe, expect, it } from "vitest";
 import { sign, signatureHeaders, verify } from "../../src/telemetry/signature";
 import { AgentKeysError, parseAgentKeys } from "../../src/telemetry/agent-keys";
 
-const oracle = (key: string, timestamp: string, body: string | Buffer) => createHmac("sha256", key).update(Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)])).digest("hex");
+/** Node's own HMAC over the documented canonical string, as an independent oracle. */
+const oracle = (key: string, timestamp: string, body: string | Buffer, meta: string[] = ["", "", "", ""]) =>
+  createHmac("sha256", key).update(Buffer.concat([Buffer.from(`${[timestamp, ...meta].join("\n")}\n`), Buffer.from(body)])).digest("hex");
 
 describe("signature", () => {
-  it("matches the worked example in docs/telemetry.md", async () => {
-    expect(await sign("demo-agent-key-not-secret-1", "1795676400", "abc")).toBe("ad7a9dc9f87aa7a795a77cd9eccd173fa7236c3a2b5a3e1af872a0593538cef5");
+  it("matches the worked examples in docs/telemetry.md", async () => {
+    expect(await sign("demo-agent-key-not-secret-1", "1795676400", "abc")).toBe("cf27af8ba19370e9b4b9f818132268bab8d66bfb63d51cfe33d3695ea625284b");
+    const meta = { "x-node-name": "raw-h200", "x-node-endpoint": "http://10.0.0.5:8000", "x-models": "qwen2.5-7b-instruct" };
+    expect(await sign("demo-agent-key-not-secret-1", "1795676400", "abc", meta)).toBe("98a0ba02300383e1a94ceb0d12e89add0bb4ee8a32a7793e6b58a5d66cf5e401");
   });
 
-  it("equals Node's HMAC-SHA256 over '<timestamp>.<body>' for random keys and bodies, text or bytes", async () => {
+  it("covers every metadata header: changing, adding or dropping one changes the signature", async () => {
+    const key = "demo-agent-key-not-secret-1";
+    const base = { "x-node-name": "n", "x-node-endpoint": "http://e:1", "x-models": "m", "x-query-fields": "index" } as const;
+    const reference = await sign(key, "1795676400", "abc", base);
+    expect(reference).toBe(oracle(key, "1795676400", "abc", ["n", "http://e:1", "m", "index"]));
+    for (const name of Object.keys(base) as Array<keyof typeof base>) {
+      expect(await sign(key, "1795676400", "abc", { ...base, [name]: "other" }), name).not.toBe(reference);
+      expect(await sign(key, "1795676400", "abc", { ...base, [name]: "" }), name).not.toBe(reference);
+    }
+    // Moving text between fields (or into the body) is a different string, not the same bytes.
+    expect(await sign(key, "1795676400", "abc", { "x-node-name": "a\nb" })).not.toBe(await sign(key, "1795676400", "abc", { "x-node-name": "a", "x-node-endpoint": "b" }));
+    const headers = await signatureHeaders("a", key, "abc", 1_795_676_400, { "x-node-name": " padded ", "x-models": "" });
+    expect(headers["x-node-name"]).toBe("padded");
+    expect("x-models" in headers).toBe(false);
+    expect(await verify([key], "1795676400", "abc", headers["x-signature"]!, { "x-node-name": "padded" })).toBe(true);
+  });
+
+  it("equals Node's HMAC-SHA256 over the canonical string for random keys and bodies, text or bytes", async () => {
     for (let i = 0; i < 50; i++) {
       const key = randomBytes(24).toString("base64");
       const body = randomBytes(i * 37);

@@ -4,7 +4,7 @@
  * passes here exercises the same bytes an agent sends.
  */
 import { SELF } from "cloudflare:test";
-import { signatureHeaders } from "../../src/telemetry/signature";
+import { SIGNED_HEADERS, signatureHeaders, type SignedMetadata } from "../../src/telemetry/signature";
 import type { SnapshotInput } from "../../src/telemetry/snapshot";
 import type { GpuReading } from "../../src/telemetry/nvidia-smi";
 import { NODE_PREFIX } from "../../src/telemetry/store";
@@ -60,16 +60,23 @@ export interface PushOptions {
   /** Unix seconds to sign with; now by default. */
   timestamp?: number;
   contentType?: string;
+  /** Extra headers; X-Node-Name, X-Node-Endpoint, X-Models and X-Query-Fields among them are signed. */
   headers?: Record<string, string>;
+  /** Headers added after signing (a tampered or replayed request). */
+  unsigned?: Record<string, string>;
+  /** Where the router is reached; `http://127.0.0.1` is local development, where loopback node endpoints are allowed. */
+  origin?: string;
 }
 
 /** POSTs `body` (an object is sent as JSON) to /v1/telemetry, signed as the test agent unless told otherwise. */
 export async function push(body: unknown, options: PushOptions = {}): Promise<Response> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  const signed = await signatureHeaders(options.agent ?? TEST_AGENT, options.key ?? TEST_KEYS[0], text, options.timestamp ?? Date.now() / 1000);
-  return SELF.fetch("http://router/v1/telemetry", {
+  const metadata: SignedMetadata = {};
+  for (const name of SIGNED_HEADERS) if (options.headers?.[name] !== undefined) metadata[name] = options.headers[name];
+  const signed = await signatureHeaders(options.agent ?? TEST_AGENT, options.key ?? TEST_KEYS[0], text, options.timestamp ?? Date.now() / 1000, metadata);
+  return SELF.fetch(`${options.origin ?? "http://router"}/v1/telemetry`, {
     method: "POST",
-    headers: { "content-type": options.contentType ?? "application/json", ...signed, ...options.headers },
+    headers: { "content-type": options.contentType ?? "application/json", ...options.headers, ...signed, ...options.unsigned },
     body: text,
   });
 }
