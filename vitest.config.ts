@@ -24,10 +24,10 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**"] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/security/e2e/**"] },
       },
       {
-        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts", "test/security/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
       },
     ],
   },

@@ -1,5 +1,5 @@
 /**
- * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS, NODE_TOKEN) come
+ * Bindings and configuration of the worker. Secrets (ADMIN_TOKEN, AGENT_KEYS, CLIENT_KEYS, NODE_TOKENS, NODE_TOKEN) come
  * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
  */
 import type { ExperimentObject } from "./experiments/object";
@@ -27,8 +27,12 @@ export interface Env {
   GATEWAY_DEFAULT_CATEGORY?: string;
   /** Milliseconds the proxy waits for a node's response headers before trying the next candidate (default 60000). */
   GATEWAY_TIMEOUT_MS?: string;
-  /** Secret bearer token the proxy sends to nodes' inference servers (`Authorization: Bearer`); unset = none sent. */
+  /** Fleet-wide fallback bearer token the proxy sends to nodes not listed in NODE_TOKENS; unset = none sent. */
   NODE_TOKEN?: string;
+  /** Per-node bearer tokens for the proxy, JSON `{"node" or "prefix*": "token"}` (src/telemetry/node-tokens.ts). */
+  NODE_TOKENS?: string;
+  /** Allowlist of node endpoints: hosts, CIDRs and ports (src/telemetry/endpoint-allowlist.ts); unset = the default policy only. */
+  NODE_ENDPOINT_ALLOW?: string;
 }
 
 export interface AppEnv {

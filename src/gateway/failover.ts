@@ -6,6 +6,8 @@
  * the client. At most MAX_ATTEMPTS requests leave the router. Called by routes.ts.
  */
 import type { Candidate, Decision } from "../routing/schema";
+import { checkEndpoint, type EndpointPolicy } from "../telemetry/endpoint-policy";
+import type { NodeTokenLookup } from "../telemetry/node-tokens";
 import type { CircuitBreakers } from "./breaker";
 import type { ChatRequest } from "./schema";
 import { callUpstream, type UpstreamErrorKind } from "./upstream";
@@ -36,7 +38,10 @@ export interface FailoverInput {
   body: ChatRequest;
   breakers: CircuitBreakers;
   timeout_ms: number;
-  nodeToken: string | undefined;
+  /** The bearer token for a node (NODE_TOKENS, else NODE_TOKEN). */
+  nodeToken: NodeTokenLookup;
+  /** Checked before any request leaves: an endpoint the policy refuses is never contacted. */
+  endpointPolicy: EndpointPolicy;
   requestId: string | undefined;
   /** The clock the breakers run on (Date.now in the worker). */
   now: () => number;
@@ -44,8 +49,8 @@ export interface FailoverInput {
 
 export type FailoverResult =
   | { kind: "answered"; response: Response; destination: Destination; attempts: Attempt[] }
-  /** `attempts` empty: every candidate was skipped (open breakers); `retry_in_ms` says when one reopens. */
-  | { kind: "failed"; attempts: Attempt[]; skipped: string[]; retry_in_ms: number };
+  /** `attempts` empty: every candidate was skipped (open breakers, or `refused` by the endpoint policy); `retry_in_ms` says when a breaker reopens. */
+  | { kind: "failed"; attempts: Attempt[]; skipped: string[]; refused: string[]; retry_in_ms: number };
 
 /** The chosen placement, then each alternative's, keeping only those with an endpoint. */
 export function destinations(decision: Decision): Destination[] {
@@ -56,11 +61,17 @@ export function destinations(decision: Decision): Destination[] {
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const attempts: Attempt[] = [];
   const skipped: string[] = [];
+  const refused: string[] = [];
   const unreachable = new Set<string>();
   let retry_in_ms = Infinity;
   for (const target of destinations(input.decision)) {
     if (attempts.length >= MAX_ATTEMPTS) break;
     if (unreachable.has(target.endpoint)) continue;
+    const allowed = checkEndpoint(target.endpoint, input.endpointPolicy);
+    if (!allowed.ok) {
+      refused.push(`${target.node}: endpoint refused: ${allowed.message}`);
+      continue;
+    }
     const breaker = input.breakers.for(target.endpoint, target.node, input.now());
     if (!breaker.tryAcquire(input.now())) {
       skipped.push(target.node);
@@ -68,11 +79,11 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
       continue;
     }
     const result = await callUpstream({
-      endpoint: target.endpoint,
+      endpoint: allowed.endpoint,
       servedName: target.model.hf_repo,
       body: input.body,
       timeout_ms: input.timeout_ms,
-      nodeToken: input.nodeToken,
+      nodeToken: input.nodeToken(target.node),
       requestId: input.requestId,
     });
     if (result.kind === "answered") {
@@ -84,5 +95,5 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
     if (result.error !== "http_5xx") unreachable.add(target.endpoint);
     attempts.push({ node: target.node, endpoint: target.endpoint, model: target.model.id, status: result.status, error: result.error, message: result.message });
   }
-  return { kind: "failed", attempts, skipped, retry_in_ms: Number.isFinite(retry_in_ms) ? retry_in_ms : 0 };
+  return { kind: "failed", attempts, skipped, refused, retry_in_ms: Number.isFinite(retry_in_ms) ? retry_in_ms : 0 };
 }

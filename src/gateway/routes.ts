@@ -15,6 +15,8 @@ import type { RunningExperiments } from "../experiments/running";
 import type { MetricsRecorder } from "../operator/metrics/recorder";
 import type { RoutingContext } from "../routing/context";
 import { retryAfterSeconds } from "../routing/decide";
+import { endpointPolicy } from "../telemetry/endpoint-policy";
+import { nodeTokens } from "../telemetry/node-tokens";
 import type { Decision, RouteRequest } from "../routing/schema";
 import type { CircuitBreakers } from "./breaker";
 import { destinations, failover, type Attempt } from "./failover";
@@ -108,13 +110,17 @@ export function gatewayRoutes(options: GatewayOptions) {
         body,
         breakers,
         timeout_ms: intSetting(c.env.GATEWAY_TIMEOUT_MS, DEFAULT_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS,
-        nodeToken: c.env.NODE_TOKEN,
+        nodeToken: nodeTokens(c.env),
+        endpointPolicy: endpointPolicy(c.env, c.req.url),
         requestId: headers["x-request-id"],
         now: Date.now,
       });
       countAttempts(c, recorder, result.attempts, Date.now());
       const routerHeaders = answerHeaders(decision, result.attempts.length);
-      if (result.kind === "failed") throw result.attempts.length === 0 ? allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders) : allFailed(result.attempts, routerHeaders);
+      if (result.kind === "failed") {
+        if (result.attempts.length > 0) throw allFailed(result.attempts, routerHeaders);
+        throw result.skipped.length > 0 ? allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders) : allRefused(result.refused, routerHeaders);
+      }
 
       const upstream = result.response;
       const out = new Headers(routerHeaders);
@@ -157,6 +163,17 @@ function allSkipped(decision: Decision, skipped: readonly string[], retryInMs: n
     errors: skipped.map((node, i) => ({ path: `candidates.${i}`, message: `${node}: circuit breaker open` })),
     extensions: { decision_id: decision.decision_id },
     headers: { ...headers, "retry-after": String(retryAfter) },
+  });
+}
+
+/** Every candidate's endpoint is refused by the endpoint policy (docs/security.md): nothing was sent. */
+function allRefused(refused: readonly string[], headers: Record<string, string>): Problem {
+  return new Problem({
+    status: 502,
+    title: "Upstreams refused",
+    detail: `no request was sent: every candidate's endpoint is outside the endpoint policy (${refused.join("; ")})`,
+    errors: refused.map((message, i) => ({ path: `candidates.${i}`, message })),
+    headers,
   });
 }
 

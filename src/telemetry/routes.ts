@@ -11,9 +11,10 @@ import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter } from "../validate";
 import { requireAgentSignature } from "./agent-auth";
+import { checkEndpoint, endpointPolicy } from "./endpoint-policy";
 import { snapshotFromText } from "./ingest";
 import { FleetViewSchema, TelemetryAcceptedSchema } from "./schema";
-import { AGENT_HEADER, MAX_SKEW_S, TIMESTAMP_HEADER } from "./signature";
+import { AGENT_HEADER, MAX_SKEW_S, SIGNED_HEADERS, TIMESTAMP_HEADER } from "./signature";
 import { SnapshotSchema, type Snapshot } from "./snapshot";
 import { TelemetryStore } from "./store";
 import { buildFleetView } from "./view";
@@ -26,7 +27,8 @@ const postTelemetry = createRoute({
   tags: ["telemetry"],
   summary: "Push a signed nvidia-smi snapshot for one node (agent)",
   description:
-    "Signed with HMAC-SHA256 over \"<X-Timestamp>.<body>\" (headers X-Agent-Id, X-Timestamp, X-Signature). " +
+    "Signed with HMAC-SHA256 over \"<X-Timestamp>\\n<X-Node-Name>\\n<X-Node-Endpoint>\\n<X-Models>\\n<X-Query-Fields>\\n<body>\" " +
+    "(header values as sent, empty when absent; headers X-Agent-Id, X-Timestamp, X-Signature; docs/telemetry.md). " +
     "Send the agent's JSON snapshot, or raw nvidia-smi output (CSV or `-q -x` XML) with X-Node-Name " +
     "(and optionally X-Node-Endpoint, X-Models, X-Query-Fields for csv,noheader).",
   middleware: [requireAgentSignature] as const,
@@ -67,7 +69,12 @@ export function telemetryRoutes(context: RoutingContext) {
       const agentId = c.req.header(AGENT_HEADER)!;
       const type = mediaType(c.req.header("content-type"));
       let snapshot: Snapshot;
-      if (/json$/.test(type)) {
+      const json = /json$/.test(type);
+      if (json) {
+        const stray = SIGNED_HEADERS.filter((name) => c.req.header(name) !== undefined);
+        if (stray.length > 0) {
+          throw badRequest("a JSON snapshot carries its node, endpoint and models in the body", stray.map((name) => ({ path: `header.${name}`, message: "only for raw nvidia-smi uploads; put it in the JSON body" })));
+        }
         // The route declares text bodies too, so the validated type includes string; JSON never is one.
         const body = c.req.valid("json");
         if (typeof body === "string") throw badRequest("expected a JSON object", [{ path: "body", message: "expected an object" }]);
@@ -81,6 +88,13 @@ export function telemetryRoutes(context: RoutingContext) {
       }
       if (Date.parse(snapshot.taken_at) > now + MAX_SKEW_S * 1000) {
         throw badRequest("the snapshot is dated in the future", [{ path: "taken_at", message: `more than ${MAX_SKEW_S} s ahead of the router's clock` }]);
+      }
+      if (snapshot.endpoint !== null) {
+        const checked = checkEndpoint(snapshot.endpoint, endpointPolicy(c.env, c.req.url));
+        if (!checked.ok) {
+          throw badRequest(`node endpoint refused: ${checked.message}`, [{ path: json ? "endpoint" : "header.x-node-endpoint", message: checked.message }]);
+        }
+        snapshot = { ...snapshot, endpoint: checked.endpoint };
       }
       const store = new TelemetryStore(c.env.ROUTER_KV);
       const previous = await store.read(snapshot.node);

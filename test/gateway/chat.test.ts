@@ -30,8 +30,11 @@ function freshApp(bindings: Cloudflare.Env = env): Fetcher {
   };
 }
 
-function chatRequest(body: unknown, headers: Record<string, string> = {}): Request {
-  return new Request("http://router/v1/chat/completions", {
+/** The router as local development reaches it: only there may node endpoints be on loopback (docs/security.md). */
+const LOCAL = "http://127.0.0.1";
+
+function chatRequest(body: unknown, headers: Record<string, string> = {}, origin = "http://router"): Request {
+  return new Request(`${origin}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -154,9 +157,9 @@ describe("nothing to forward to", () => {
 describe("a node that refuses connections", () => {
   it("fails with 502 naming the attempt, opens its breaker after 3 failures, then answers 503 without trying it", async () => {
     // Port 1 on loopback: nothing listens, so the runtime's fetch fails with a network error.
-    await pushOk(snapshot("refusing", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:1", models: ["qwen2.5-7b-instruct"] }));
+    await pushOk(snapshot("refusing", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:1", models: ["qwen2.5-7b-instruct"] }), { origin: LOCAL });
     const call = freshApp();
-    const request = () => chatRequest({ model: "qwen2.5-7b-instruct", messages: MESSAGES });
+    const request = () => chatRequest({ model: "qwen2.5-7b-instruct", messages: MESSAGES }, {}, LOCAL);
     for (let i = 0; i < 3; i++) {
       const response = await call(request());
       const body = await expectProblem(response, 502);
@@ -188,8 +191,8 @@ describe("a node that refuses connections", () => {
 describe("candidates sharing one endpoint", () => {
   it("an endpoint that refused the connection is not tried again in the same request", async () => {
     // One big GPU: all three candidates of 'code' are placed on it, behind one endpoint.
-    await pushOk(snapshot("lone", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:2" }));
-    const response = await freshApp()(chatRequest({ model: "auto:code", messages: MESSAGES }));
+    await pushOk(snapshot("lone", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:2" }), { origin: LOCAL });
+    const response = await freshApp()(chatRequest({ model: "auto:code", messages: MESSAGES }, {}, LOCAL));
     const body = await expectProblem(response, 502);
     expect(response.headers.get("x-router-attempts")).toBe("1");
     expect(body["attempts"]).toEqual([expect.objectContaining({ node: "lone", error: "network" })]);
