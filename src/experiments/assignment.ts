@@ -7,7 +7,8 @@
  *   h1 = fnv1a32(utf8(experiment_id + ":" + unit_id))
  *   h2 = fnv1a32(utf8(decimal string of h1))
  *   x  = h2 / 2^32                      (in [0, 1))
- * and the variant is the first i with x < split[0] + … + split[i] (the last bound is taken as 1).
+ * and the variant is the first i with x < split[0] + … + split[i] (the last bound is taken as 1;
+ * variants with share 0 never receive a unit, see variantIndex).
  * GrowthBook reduces h2 modulo 10,000; we keep all 32 bits so splits are not quantised to 1e-4.
  */
 
@@ -25,15 +26,29 @@ export function unitPosition(experimentId: string, unitId: string): number {
   return unitHash(experimentId, unitId) / 4294967296;
 }
 
-/** Index of the variant whose cumulative split interval holds `position`. */
+/**
+ * Index of the variant whose interval holds `position`: variant i takes
+ * [c(i−1), c(i)) · total, where c is the running sum of the shares and total = c(k − 1) (a split
+ * may miss 1 by its tolerance; dividing by its own sum honours the shares as given). A share of 0
+ * (a paused variant) has an empty interval, and the last variant with a positive share takes
+ * everything from its start to 1, so no position — not 0, not 1 − 2⁻³², not one past the sum of
+ * the shares — ever lands in a paused variant. With shares summing to exactly 1 this is the
+ * plain "first i with position < c(i)".
+ */
 export function variantIndex(split: readonly number[], position: number): number {
-  let cumulative = 0;
-  for (let i = 0; i < split.length - 1; i++) {
-    cumulative += split[i]!;
-    if (position < cumulative) return i;
+  let last = -1;
+  let total = 0;
+  for (let i = 0; i < split.length; i++) {
+    total += split[i]!;
+    if (split[i]! > 0) last = i;
   }
-  // The last interval runs to 1 whatever rounding left the sum at, so every position lands somewhere.
-  return split.length - 1;
+  let cumulative = 0;
+  for (let i = 0; i < last; i++) {
+    cumulative += split[i]!;
+    if (split[i]! > 0 && position * total < cumulative) return i;
+  }
+  // Validation guarantees a positive share; were there none, the first variant is the safe answer.
+  return Math.max(0, last);
 }
 
 /** The variant index for a unit: stable while the experiment id and split are unchanged. */

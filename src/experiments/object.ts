@@ -1,13 +1,15 @@
 /**
  * One Durable Object per experiment (named by the experiment id): the authoritative definition
- * and status, exact per-variant counters in SQLite, and the recent event ids that make outcome
- * events idempotent. RPC methods only, no router; the worker reaches it through objects.ts.
+ * and status, exact per-variant counters in SQLite (counts, and per metric the moments of
+ * stats/moments.ts), and the recent event ids that make outcome events idempotent. RPC methods only, no router; the worker reaches it through objects.ts.
  *
  * Every write runs in one synchronous storage transaction with no await in between, so
  * concurrent calls are serialised by the object and counts can be neither lost nor doubled.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { countEvent } from "./counters";
+import { migrateLegacyCounters, VARIANTS_TABLE } from "./counters-migration";
 import {
   ExperimentSchema,
   OutcomeEventSchema,
@@ -24,13 +26,7 @@ export const EVENT_ID_WINDOW = 100_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS variants (
-    position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
-    assignments INTEGER NOT NULL DEFAULT 0, fallbacks INTEGER NOT NULL DEFAULT 0,
-    events INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
-    latency_sum REAL NOT NULL DEFAULT 0, latency_sum_squares REAL NOT NULL DEFAULT 0,
-    scored INTEGER NOT NULL DEFAULT 0, score_sum REAL NOT NULL DEFAULT 0, score_sum_squares REAL NOT NULL DEFAULT 0
-  );
+  ${VARIANTS_TABLE}
   CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, variant TEXT NOT NULL, received_at INTEGER NOT NULL);
 `;
 
@@ -41,6 +37,8 @@ export class ExperimentObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    // Objects created before the counters became moments still hold sums: convert them once, here.
+    migrateLegacyCounters(ctx.storage);
   }
 
   /** Stores the definition and zeroed counters; an existing experiment is returned untouched. */
@@ -103,19 +101,15 @@ export class ExperimentObject extends DurableObject<Env> {
       const { seq } = this.sql
         .exec<{ seq: number }>("INSERT INTO events (event_id, variant, received_at) VALUES (?, ?, ?) RETURNING seq", event.event_id, event.variant, receivedAtMs)
         .one();
-      const scored = event.score !== undefined;
-      const score = event.score ?? 0;
+      const row = this.sql.exec("SELECT * FROM variants WHERE name = ?", event.variant).one();
+      const { position: _position, ...stored } = row;
+      const next = countEvent(VariantCountersSchema.parse(stored), event);
       this.sql.exec(
-        `UPDATE variants SET events = events + 1, errors = errors + ?,
-           latency_sum = latency_sum + ?, latency_sum_squares = latency_sum_squares + ?,
-           scored = scored + ?, score_sum = score_sum + ?, score_sum_squares = score_sum_squares + ?
+        `UPDATE variants SET events = ?, errors = ?, latency_shift = ?, latency_shifted_mean = ?, latency_m2 = ?,
+           scored = ?, score_shift = ?, score_shifted_mean = ?, score_m2 = ?
          WHERE name = ?`,
-        event.error ? 1 : 0,
-        event.latency_ms,
-        event.latency_ms * event.latency_ms,
-        scored ? 1 : 0,
-        score,
-        score * score,
+        next.events, next.errors, next.latency_shift, next.latency_shifted_mean, next.latency_m2,
+        next.scored, next.score_shift, next.score_shifted_mean, next.score_m2,
         event.variant,
       );
       // Bounded memory of event ids: forget all but the most recent EVENT_ID_WINDOW.

@@ -46,7 +46,9 @@ export const ExperimentInputSchema = z
     scope: ScopeSchema,
     variants: z.array(VariantSchema).min(2).max(10).openapi({ description: "The first variant is the control" }),
     split: z.array(z.number().min(0).max(1)).min(2).max(10).optional().openapi({
-      description: "Traffic share per variant, in variant order, summing to 1; default equal shares",
+      description:
+        "Traffic share per variant, in variant order, summing to 1; default equal shares. A share of 0 pauses the variant: " +
+        "it gets no traffic, needs no minimum sample and is not compared",
     }),
     min_samples: z.number().int().min(1).max(1_000_000_000).default(1000).openapi({ description: "Outcome events per variant before a winner may be declared" }),
     significance: z.number().gt(0).max(0.5).default(0.05).openapi({ description: "Significance level of the winner decision" }),
@@ -102,18 +104,25 @@ export const EventReceiptSchema = z
   .object({ experiment: z.string(), event_id: z.string(), variant: z.string(), counted: z.boolean(), duplicate: z.boolean() })
   .openapi("EventReceipt");
 
-/** Per-variant counters as the Durable Object stores them: sums and sums of squares, never averages. */
+/**
+ * Per-variant counters as the Durable Object stores them. Each metric is kept as count, shift
+ * (its first value), mean of (x − shift) and m2 = Σ(x − x̄)² (stats/moments.ts): stable at any
+ * magnitude, unlike sums of squares, and mergeable by Chan et al.'s update. Latency's count is
+ * `events`, the score's is `scored`.
+ */
 export const VariantCountersSchema = z.strictObject({
   name: z.string(),
   assignments: z.number().int().min(0),
   fallbacks: z.number().int().min(0),
   events: z.number().int().min(0),
   errors: z.number().int().min(0),
-  latency_sum: z.number(),
-  latency_sum_squares: z.number().min(0),
+  latency_shift: z.number(),
+  latency_shifted_mean: z.number(),
+  latency_m2: z.number().min(0),
   scored: z.number().int().min(0),
-  score_sum: z.number(),
-  score_sum_squares: z.number().min(0),
+  score_shift: z.number(),
+  score_shifted_mean: z.number(),
+  score_m2: z.number().min(0),
 });
 
 /** What the Durable Object did with an outcome event; the routes turn refusals into 404/409/400. */

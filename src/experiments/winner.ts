@@ -1,10 +1,12 @@
 /**
- * When an experiment has a winner, as a rule written once (docs/experiments.md states the same):
- *  1. every variant has at least min_samples outcome events;
+ * When an experiment has a winner, as a rule written once (docs/experiments.md states the same).
+ * Paused variants (split 0) take no part: they need no samples and are not compared.
+ *  1. every active variant has at least min_samples outcome events;
  *  2. the sample-ratio check passes (p ≥ 0.001);
- *  3. a variant is "better" than control when, at significance/(k − 1) (Bonferroni over the
- *     k − 1 comparisons), the score test or the error test favours it, neither test goes against
- *     it, and its adjusted score is not lower; "worse" mirrors that; otherwise "inconclusive";
+ *  3. a variant is "better" than control when the always-valid test of the score or of the error
+ *     rate favours it at the corrected level (significance / (2 metrics × comparisons)), neither
+ *     goes against it, and its adjusted score is not lower; "worse" mirrors that; otherwise
+ *     "inconclusive". Always-valid p-values keep this valid however often the report is read;
  *  4. the winner is the better variant with the highest adjusted score (lowest error rate when
  *     nothing was scored); control wins when every other variant is worse; otherwise no winner.
  * `alpha` in WinnerInput is the corrected level, used in the reason text. Pure; report.ts calls it.
@@ -13,7 +15,7 @@ import type { Comparison, SrmReport, TestResultReport, VariantReport } from "./r
 
 export type Verdict = Comparison["verdict"];
 
-/** The verdict of one comparison from its two tests (significant means p < alpha). */
+/** The verdict of one comparison from its two always-valid tests (significant means p < alpha). */
 export function verdict(score: TestResultReport | null, errors: TestResultReport | null, adjustedDifference: number | null, alpha: number): Verdict {
   const significant = (t: TestResultReport | null): boolean => t !== null && t.p_value < alpha;
   const favours = (significant(score) && score!.difference > 0) || (significant(errors) && errors!.difference < 0);
@@ -32,7 +34,10 @@ export interface WinnerInput {
 }
 
 export function decideWinner(input: WinnerInput): { winner: string | null; reason: string } {
-  const short = input.variants.filter((v) => !v.min_samples_reached);
+  const control = input.variants[0]!;
+  if (control.paused) return { winner: null, reason: `the control variant '${control.name}' is paused (split 0): there is nothing to compare with` };
+  if (input.comparisons.length === 0) return { winner: null, reason: `every variant but the control '${control.name}' is paused (split 0): there is nothing to compare` };
+  const short = input.variants.filter((v) => !v.paused && !v.min_samples_reached);
   if (short.length > 0) {
     const list = short.map((v) => `${v.name} has ${v.n}`).join(", ");
     return { winner: null, reason: `not enough samples: ${list} of the ${input.minSamples} outcome events required per variant` };

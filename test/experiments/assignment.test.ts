@@ -35,6 +35,53 @@ describe("variant from position", () => {
     expect(variantIndex([0.5, 0, 0.5], 0.5)).toBe(2);
   });
 
+  it("a paused variant (share 0) gets no position at any boundary, even past the sum of the shares (issue 13)", () => {
+    const last = (2 ** 32 - 1) / 2 ** 32;
+    // Sums to 0.9999995, inside the 1e-6 tolerance; positions ≥ 0.9999995 used to land in the paused arm.
+    const split = [0.4999995, 0.5, 0];
+    for (const position of [0, 0.4999994, 0.4999995, 0.5, 0.9999994, 0.9999995, 0.9999999, last]) {
+      expect(variantIndex(split, position), `position ${position}`).not.toBe(2);
+    }
+    // The shares are honoured as given: the boundary sits at 0.4999995 / 0.9999995.
+    const boundary = 0.4999995 / 0.9999995;
+    expect(variantIndex(split, boundary - 1e-12)).toBe(0);
+    expect(variantIndex(split, boundary + 1e-12)).toBe(1);
+    // Paused first, middle and last; and every position of a fine grid.
+    for (const shares of [[0, 0.5, 0.5], [0.5, 0, 0.5], [0.3, 0.7, 0], [0, 1, 0], [0.2, 0, 0, 0.8, 0], [0.1, 0.2, 0.2, 0.2, 0.2, 0.0999995, 0]]) {
+      for (let i = 0; i <= 10_000; i++) {
+        const position = Math.min(last, i / 10_000);
+        expect(shares[variantIndex(shares, position)]!, `${shares} at ${position}`).toBeGreaterThan(0);
+      }
+      expect(shares[variantIndex(shares, last)]!).toBeGreaterThan(0);
+    }
+  });
+
+  it("real unit hashes never reach a paused variant, and the active ones get their shares", () => {
+    const split = [0.4999995, 0.5, 0];
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 100_000; i++) counts[assignVariant("exp-paused", `user-${i}`, split)]!++;
+    expect(counts[2]).toBe(0);
+    expect(chiSquareGoodnessOfFit(counts, split)!.p_value).toBeGreaterThan(0.001);
+  });
+
+  it("with shares summing to exactly 1 it is the plain cumulative rule, so existing assignments stay put", () => {
+    for (const split of [[0.5, 0.5], [0.9, 0.1], [0.2, 0.3, 0.5]]) {
+      for (let i = 0; i < 2000; i++) {
+        const position = unitPosition("exp-stable", `u${i}`);
+        let cumulative = 0;
+        let plain = split.length - 1;
+        for (let k = 0; k < split.length - 1; k++) {
+          cumulative += split[k]!;
+          if (position < cumulative) {
+            plain = k;
+            break;
+          }
+        }
+        expect(variantIndex(split, position)).toBe(plain);
+      }
+    }
+  });
+
   it("is stable: the same unit gets the same variant on every call, and another experiment reshuffles", () => {
     const split = [0.5, 0.5];
     const first = Array.from({ length: 200 }, (_, i) => assignVariant("exp-stable", `u${i}`, split));

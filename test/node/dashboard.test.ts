@@ -178,9 +178,10 @@ describe("dashboard in Chromium", () => {
     expect(Number(await opacity("demo-old-t4"))).toBeLessThan(1);
     expect(Number(await opacity("demo-h200"))).toBe(1);
 
+    // Error rate, latency and score per variant; score and error rate against control.
     const charts = page.locator("#experiment-coder-size svg.ci-chart");
-    expect(await charts.count()).toBe(3);
-    for (let i = 0; i < 3; i++) {
+    expect(await charts.count()).toBe(5);
+    for (let i = 0; i < 5; i++) {
       expect(await charts.nth(i).isVisible()).toBe(true);
       const box = (await charts.nth(i).boundingBox())!;
       expect(box.width).toBeGreaterThan(150);

@@ -202,6 +202,17 @@ describe("dashboard content", () => {
     const article = experiments.slice(experiments.indexOf(`id="experiment-${experimentId}"`));
     expect(article.match(/<svg class="ci-chart"/g)!.length).toBeGreaterThanOrEqual(3);
     expect(article.match(/class="ci-bar"/g)!.length).toBeGreaterThanOrEqual(6);
+    // Always-valid intervals: per variant at 95 %, the differences from control at 97.5 % (0.05 / 2 metrics).
+    expect(article).toContain("Error rate, always-valid 95 % CS");
+    expect(article).toContain("Score − control, always-valid 97.5 % CS");
+    expect(article).toContain("Error rate − control, always-valid 97.5 % CS");
+    expect(article.match(/class="ci-reference"/g)!.length).toBeGreaterThanOrEqual(2);
+    // The error-rate axis stays inside [0 %, 100 %]: its end labels are the chart's last two texts.
+    const errorChart = article.slice(article.indexOf("Error rate, always-valid"), article.indexOf("</svg>", article.indexOf("Error rate, always-valid")));
+    const ends = [...errorChart.matchAll(/<text[^>]*>(-?[\d.]+)%<\/text>/g)].slice(-2).map((m) => Number(m[1]));
+    expect(ends).toHaveLength(2);
+    expect(ends[0]).toBeGreaterThanOrEqual(0);
+    expect(ends[1]).toBeLessThanOrEqual(100);
     expect(article).toContain('data-variant="control"');
     expect(article).toContain('data-variant="treatment"');
     expect(article).toMatch(/class="badge (ok|bad) srm-flag"/);

@@ -1,36 +1,42 @@
-/** The dashboard's confidence intervals against published values. */
+/**
+ * The dashboard's interval axis: it holds every row, marks the reference, and never leaves the
+ * quantity's range — the error-rate axis that ran from −6.3 % to 85.7 % (issue 13) stays in [0, 1].
+ */
 import { describe, expect, it } from "vitest";
-import { meanInterval, wilsonInterval } from "../../src/operator/dashboard/intervals";
+import { chartDomain, interval } from "../../src/operator/dashboard/intervals";
 
-describe("wilsonInterval", () => {
-  it("matches the textbook Wilson interval (10 of 100 at 95 %: 0.0552 to 0.1744)", () => {
-    const iv = wilsonInterval(10, 100, 0.95)!;
-    expect(iv.estimate).toBe(0.1);
-    expect(iv.lo).toBeCloseTo(0.05523, 4);
-    expect(iv.hi).toBeCloseTo(0.17437, 4);
+describe("chartDomain", () => {
+  it("an error-rate axis stays inside [0, 100 %] (it ran from −6.3 % to 85.7 % with padding)", () => {
+    const rows = [{ estimate: 0.1, lo: 0, hi: 0.7936 }, { estimate: 0.05, lo: 0.01, hi: 0.3 }];
+    // Without bounds the 8 % padding reaches below 0, as the old chart did.
+    expect(chartDomain(rows)![0]).toBeCloseTo(-0.063, 3);
+    const [lo, hi] = chartDomain(rows, [0, 1])!;
+    expect(lo).toBe(0);
+    expect(hi).toBeCloseTo(0.857, 3);
+    expect(hi).toBeLessThanOrEqual(1);
+    expect(chartDomain([{ estimate: 0.9, lo: 0.5, hi: 1 }], [0, 1])![1]).toBe(1);
   });
 
-  it("stays inside [0, 1] and has width at 0 of n, and is null without samples", () => {
-    const none = wilsonInterval(0, 20, 0.95)!;
-    expect(none.lo).toBe(0);
-    expect(none.hi).toBeCloseTo(0.16113, 4);
-    const all = wilsonInterval(20, 20, 0.95)!;
-    expect(all.hi).toBe(1);
-    expect(all.lo).toBeCloseTo(0.83887, 4);
-    expect(wilsonInterval(0, 0, 0.95)).toBeNull();
+  it("holds every row and the reference line, padded by 8 %", () => {
+    const [lo, hi] = chartDomain([{ estimate: 0.02, lo: 0.01, hi: 0.03 }], [-1, 1], 0)!;
+    expect(lo).toBeCloseTo(-0.0024, 12);
+    expect(hi).toBeCloseTo(0.0324, 12);
+  });
+
+  it("gives a point, or rows all at a bound, a window that stays inside the bounds; null without rows", () => {
+    expect(chartDomain([{ estimate: 5, lo: 5, hi: 5 }])).toEqual([4.5, 5.5]);
+    const zero = chartDomain([{ estimate: 0, lo: 0, hi: 0 }], [0, 1])!;
+    expect(zero[0]).toBe(0);
+    expect(zero[1]).toBeGreaterThan(0);
+    expect(zero[1]).toBeLessThanOrEqual(1);
+    expect(chartDomain([], [0, 1])).toBeNull();
   });
 });
 
-describe("meanInterval", () => {
-  it("is mean ± t(0.975, n−1)·sd/√n (n = 10, sd = 2: ± 1.4307)", () => {
-    const iv = meanInterval(10, 5, 2, 0.95)!;
-    expect(iv.hi - 5).toBeCloseTo((2.262157 * 2) / Math.sqrt(10), 5);
-    expect(5 - iv.lo).toBeCloseTo(iv.hi - 5, 12);
-  });
-
-  it("narrows as the confidence level drops, is the point alone below two samples, null without a mean", () => {
-    expect(meanInterval(10, 5, 2, 0.9)!.hi).toBeLessThan(meanInterval(10, 5, 2, 0.95)!.hi);
-    expect(meanInterval(1, 7, null, 0.95)).toEqual({ estimate: 7, lo: 7, hi: 7 });
-    expect(meanInterval(0, null, null, 0.95)).toBeNull();
+describe("interval", () => {
+  it("pairs a report's estimate with its [lo, hi], or null when either is missing", () => {
+    expect(interval(0.1, [0.05, 0.2])).toEqual({ estimate: 0.1, lo: 0.05, hi: 0.2 });
+    expect(interval(null, [0, 1])).toBeNull();
+    expect(interval(0.3, null)).toBeNull();
   });
 });

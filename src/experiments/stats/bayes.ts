@@ -10,12 +10,17 @@ const MAX_TERMS = 1_000_000;
 
 /**
  * Σ_{i=0}^{a1−1} B(a2+i, b1+b2) / ((b1+i)·B(1+i, b1)·B(a2, b2)) = P(X1 > X2); needs integer a1.
+ * The first term is B(a2, b1+b2)/B(a2, b2) and each next one is the last times
+ * (a2+i)(b1+i) / ((a2+b1+b2+i)(1+i)) (from B(x+1, y) = B(x, y)·x/(x+y)), so the sum costs one
+ * logarithm per term; it runs in log space because the first terms may underflow while later
+ * ones do not. Every term is at most 1 and their sum is a probability, so nothing overflows.
  */
 function greaterBySum(a1: number, b1: number, a2: number, b2: number): number {
-  const base = logBeta(a2, b2);
+  let logTerm = logBeta(a2, b1 + b2) - logBeta(a2, b2);
   let total = 0;
   for (let i = 0; i < a1; i++) {
-    total += Math.exp(logBeta(a2 + i, b1 + b2) - Math.log(b1 + i) - logBeta(1 + i, b1) - base);
+    total += Math.exp(logTerm);
+    logTerm += Math.log(((a2 + i) * (b1 + i)) / ((a2 + b1 + b2 + i) * (1 + i)));
   }
   return total;
 }

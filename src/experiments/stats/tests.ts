@@ -1,16 +1,12 @@
 /**
- * The frequentist tests of the experiment report, computed from counters (n, Σx, Σx²) so they
- * match what the Durable Object stores: Welch's t-test, the two-proportion z-test and a
- * chi-square goodness-of-fit test (the sample-ratio-mismatch check). Pure; report.ts calls them.
+ * The fixed-horizon tests of the experiment report, computed from the counters the Durable Object
+ * stores (moments.ts): Welch's t-test, the two-proportion z-test and a chi-square goodness-of-fit
+ * test (the sample-ratio-mismatch check). Welch and z are valid at one look planned in advance
+ * only; the report shows them beside the always-valid sequences.ts, which decide the winner.
+ * Pure; report.ts calls them.
  */
 import { chiSquareSurvival, normalCdf, normalQuantile, studentTQuantile, studentTTwoSided } from "./distributions";
-
-/** Count, sum and sum of squares of one metric. */
-export interface Moments {
-  n: number;
-  sum: number;
-  sumSquares: number;
-}
+import { meanDifference, varianceOf, type Moments } from "./moments";
 
 /** A two-sided test of treatment − control, with a (1 − alpha) confidence interval of the difference. */
 export interface TestResult {
@@ -23,16 +19,6 @@ export interface TestResult {
   ci: [number, number];
 }
 
-export function mean(m: Moments): number | null {
-  return m.n > 0 ? m.sum / m.n : null;
-}
-
-/** Sample variance (n − 1 in the denominator), clamped at 0 against rounding; null below 2 samples. */
-export function variance(m: Moments): number | null {
-  if (m.n < 2) return null;
-  return Math.max(0, (m.sumSquares - (m.sum * m.sum) / m.n) / (m.n - 1));
-}
-
 /** Result when the standard error is 0: no spread, so the difference is either exactly 0 or certain. */
 function degenerate(difference: number, df: number | null): TestResult {
   return { difference, statistic: difference === 0 ? 0 : null, df, p_value: difference === 0 ? 1 : 0, ci: [difference, difference] };
@@ -40,10 +26,10 @@ function degenerate(difference: number, df: number | null): TestResult {
 
 /** Welch's unequal-variance t-test on means; null unless both sides have 2+ samples. */
 export function welchTTest(treatment: Moments, control: Moments, alpha: number): TestResult | null {
-  const v1 = variance(treatment);
-  const v0 = variance(control);
+  const v1 = varianceOf(treatment);
+  const v0 = varianceOf(control);
   if (v1 === null || v0 === null) return null;
-  const difference = mean(treatment)! - mean(control)!;
+  const difference = meanDifference(treatment, control);
   const a = v1 / treatment.n;
   const b = v0 / control.n;
   const se = Math.sqrt(a + b);
@@ -80,14 +66,19 @@ export interface ChiSquareResult {
   p_value: number;
 }
 
-/** Pearson's goodness-of-fit of counts to expected shares; null when there are no counts. */
+/**
+ * Pearson's goodness-of-fit of counts to expected shares (normalised to sum to 1, since a split
+ * may miss 1 by its tolerance); cells with share 0 and no counts drop out. Null when there are no
+ * counts.
+ */
 export function chiSquareGoodnessOfFit(observed: readonly number[], shares: readonly number[]): ChiSquareResult | null {
   const total = observed.reduce((s, o) => s + o, 0);
   if (total === 0) return null;
+  const shareSum = shares.reduce((s, x) => s + x, 0);
   let statistic = 0;
   let cells = 0;
   for (let i = 0; i < observed.length; i++) {
-    const expected = total * shares[i]!;
+    const expected = (total * shares[i]!) / shareSum;
     if (expected === 0) {
       if (observed[i]! > 0) return { statistic: null, df: Math.max(0, observed.length - 1), p_value: 0 };
       continue;

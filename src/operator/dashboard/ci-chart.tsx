@@ -1,19 +1,29 @@
 /**
- * An interval chart as inline SVG: one row per variant, a bar from the interval's low to high end
- * and a tick at the estimate, on an axis shared by the rows so overlaps are visible at a glance.
- * Server-rendered, no script; scales with its container (viewBox). Used by experiments.tsx.
+ * An interval chart as inline SVG: one row per variant (or per comparison), a bar from the
+ * interval's low to high end and a tick at the estimate, on an axis shared by the rows so overlaps
+ * are visible at a glance; an optional reference line (0 for differences from control) and bounds
+ * the axis never leaves (a rate's [0, 1]). Server-rendered, no script; scales with its container
+ * (viewBox). Used by experiments.tsx.
  */
-import type { Interval } from "./intervals";
+import { chartDomain, type Interval } from "./intervals";
 
 export interface ChartRow {
   label: string;
   interval: Interval | null;
+  /** Colour slot (the variant's position), so a variant keeps its colour across charts; the row's index by default. */
+  tone?: number;
 }
 
 export interface IntervalChartProps {
   title: string;
   rows: readonly ChartRow[];
   format: (value: number) => string;
+  /** The range of the quantity itself; the axis stays inside it. */
+  bounds?: readonly [number, number];
+  /** A value marked with a dashed line (0 when the rows are differences). */
+  reference?: number;
+  /** Shown instead of a row's interval when it has none. */
+  empty?: string;
 }
 
 const WIDTH = 400;
@@ -22,35 +32,23 @@ const PLOT_LEFT = 74;
 const PLOT_RIGHT = 240;
 const COLORS = ["#3b6fd8", "#d8743b", "#2f9e6e", "#9b59b6", "#c0392b", "#7f8c8d"];
 
-/** The shared axis: the rows' extent with 8 % padding; a point-only extent gets a window around it. */
-function domain(rows: readonly ChartRow[]): [number, number] {
-  const values = rows.flatMap((r) => (r.interval ? [r.interval.lo, r.interval.hi] : []));
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  if (hi - lo < 1e-12) {
-    const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 1;
-    return [lo - pad, hi + pad];
-  }
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  return [lo, hi];
-}
-
 export function IntervalChart(props: IntervalChartProps) {
-  const shown = props.rows.filter((r) => r.interval !== null);
+  const shown = props.rows.flatMap((r) => (r.interval ? [r.interval] : []));
   const height = ROW * props.rows.length + 22;
-  if (shown.length === 0) {
+  const axis = chartDomain(shown, props.bounds, props.reference);
+  if (axis === null) {
     return (
       <figure class="chart">
         <figcaption>{props.title}</figcaption>
-        <p class="muted">no samples yet</p>
+        <p class="muted">{props.empty ?? "no samples"} yet</p>
       </figure>
     );
   }
-  const [lo, hi] = domain(shown);
-  const x = (v: number): number => PLOT_LEFT + ((v - lo) / (hi - lo)) * (PLOT_RIGHT - PLOT_LEFT);
-  const describe = props.rows.map((r) => `${r.label}: ${r.interval ? `${props.format(r.interval.estimate)} [${props.format(r.interval.lo)}, ${props.format(r.interval.hi)}]` : "no samples"}`).join("; ");
+  const [lo, hi] = axis;
+  const empty = props.empty ?? "no samples";
+  // Bars reaching past the axis (an unbounded side clipped by the bounds) are cut at its ends.
+  const x = (v: number): number => PLOT_LEFT + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (PLOT_RIGHT - PLOT_LEFT);
+  const describe = props.rows.map((r) => `${r.label}: ${r.interval ? `${props.format(r.interval.estimate)} [${props.format(r.interval.lo)}, ${props.format(r.interval.hi)}]` : empty}`).join("; ");
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
@@ -58,7 +56,7 @@ export function IntervalChart(props: IntervalChartProps) {
         <title>{`${props.title}: ${describe}`}</title>
         {props.rows.map((row, i) => {
           const y = 6 + i * ROW;
-          const color = COLORS[i % COLORS.length]!;
+          const color = COLORS[(row.tone ?? i) % COLORS.length]!;
           const iv = row.interval;
           return (
             <g class="ci-row" data-variant={row.label}>
@@ -70,11 +68,14 @@ export function IntervalChart(props: IntervalChartProps) {
                   <text x={PLOT_RIGHT + 6} y={y + 12} font-size="10" fill="#444">{props.format(iv.estimate)} [{props.format(iv.lo)}, {props.format(iv.hi)}]</text>
                 </>
               ) : (
-                <text x={PLOT_LEFT} y={y + 12} font-size="10" fill="#888">no samples</text>
+                <text x={PLOT_LEFT} y={y + 12} font-size="10" fill="#888">{empty}</text>
               )}
             </g>
           );
         })}
+        {props.reference !== undefined && props.reference >= lo && props.reference <= hi ? (
+          <line class="ci-reference" x1={x(props.reference).toFixed(1)} x2={x(props.reference).toFixed(1)} y1="2" y2={height - 16} stroke="#667" stroke-dasharray="3 2" />
+        ) : null}
         <line x1={PLOT_LEFT} x2={PLOT_RIGHT} y1={height - 16} y2={height - 16} stroke="#99a" />
         <text x={PLOT_LEFT} y={height - 4} font-size="9" fill="#667">{props.format(lo)}</text>
         <text x={PLOT_RIGHT} y={height - 4} font-size="9" fill="#667" text-anchor="end">{props.format(hi)}</text>

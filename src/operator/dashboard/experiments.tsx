@@ -1,12 +1,20 @@
 /**
- * The experiments section: per experiment, the variants' counts and means, interval charts of
- * error rate, latency and score at the experiment's own confidence level, the sample-ratio check
- * and the winner or the reason there is none (both straight from the report, src/experiments/report.ts).
+ * The experiments section: per experiment, the variants' counts and means, interval charts of each
+ * variant's error rate, latency and score, and of each active variant's difference from control
+ * in score and error rate (the intervals the winner rests on), the sample-ratio check and the
+ * winner or the reason there is none. Every interval is the report's always-valid confidence
+ * sequence (src/experiments/report.ts), so reading the page every few seconds does not make them
+ * wrong.
  */
 import type { Report } from "../../experiments/report-schema";
 import { IntervalChart } from "./ci-chart";
 import { number, percent } from "./format";
-import { meanInterval, wilsonInterval } from "./intervals";
+import { interval } from "./intervals";
+
+const level = (alpha: number): string => `always-valid ${Math.round((1 - alpha) * 1000) / 10} % CS`;
+const rate = (v: number): string => `${(v * 100).toFixed(1)}%`;
+const points = (v: number): string => `${v > 0 ? "+" : ""}${(v * 100).toFixed(1)} pp`;
+const signed = (v: number): string => `${v > 0 ? "+" : ""}${number(v)}`;
 
 function Srm(props: { report: Report }) {
   const { srm } = props.report;
@@ -21,8 +29,9 @@ function Srm(props: { report: Report }) {
 function Experiment(props: { report: Report }) {
   const { report } = props;
   const { experiment } = report;
-  const confidence = 1 - report.significance;
-  const level = `${Math.round(confidence * 1000) / 10} % CI`;
+  const arms = level(report.significance);
+  const tone = (name: string): number => report.variants.findIndex((v) => v.name === name);
+  const versus = level(report.corrected_significance);
   return (
     <article class="experiment" id={`experiment-${experiment.id}`}>
       <h3>
@@ -48,7 +57,7 @@ function Experiment(props: { report: Report }) {
         <tbody>
           {report.variants.map((v) => (
             <tr>
-              <td data-label="variant"><strong>{v.name}</strong></td>
+              <td data-label="variant"><strong>{v.name}</strong>{v.paused ? <span class="badge muted">paused</span> : null}</td>
               <td data-label="model">{v.model ?? "constraints"}</td>
               <td data-label="split" class="num">{percent(v.split, 0)}</td>
               <td data-label="assigned" class="num">{v.assignments}</td>
@@ -63,20 +72,39 @@ function Experiment(props: { report: Report }) {
       </table>
       <div class="charts">
         <IntervalChart
-          title={`Error rate, ${level}`}
-          format={(v) => `${(v * 100).toFixed(1)}%`}
-          rows={report.variants.map((v) => ({ label: v.name, interval: wilsonInterval(v.errors, v.n, confidence) }))}
+          title={`Error rate, ${arms}`}
+          format={rate}
+          bounds={[0, 1]}
+          rows={report.variants.map((v) => ({ label: v.name, interval: interval(v.error_rate, v.error_rate_ci) }))}
         />
         <IntervalChart
-          title={`Latency (ms), ${level}`}
+          title={`Latency (ms), ${arms}`}
           format={(v) => number(v)}
-          rows={report.variants.map((v) => ({ label: v.name, interval: meanInterval(v.n, v.latency_ms.mean, v.latency_ms.sd, confidence) }))}
+          bounds={[0, Infinity]}
+          rows={report.variants.map((v) => ({ label: v.name, interval: interval(v.latency_ms.mean, v.latency_ms.ci) }))}
         />
         <IntervalChart
-          title={`Score, ${level}`}
+          title={`Score, ${arms}`}
           format={(v) => number(v)}
-          rows={report.variants.map((v) => ({ label: v.name, interval: meanInterval(v.score.n, v.score.mean, v.score.sd, confidence) }))}
+          rows={report.variants.map((v) => ({ label: v.name, interval: interval(v.score.mean, v.score.ci) }))}
         />
+        {report.comparisons.length > 0 ? (
+          <>
+            <IntervalChart
+              title={`Score − ${report.comparisons[0]!.control}, ${versus}`}
+              format={signed}
+              reference={0}
+              rows={report.comparisons.map((c) => ({ label: c.variant, tone: tone(c.variant), interval: c.score && interval(c.score.difference, c.score.ci) }))}
+            />
+            <IntervalChart
+              title={`Error rate − ${report.comparisons[0]!.control}, ${versus}`}
+              format={points}
+              bounds={[-1, 1]}
+              reference={0}
+              rows={report.comparisons.map((c) => ({ label: c.variant, tone: tone(c.variant), interval: c.error_rate && interval(c.error_rate.difference, c.error_rate.ci) }))}
+            />
+          </>
+        ) : null}
       </div>
     </article>
   );
