@@ -68,7 +68,7 @@ export function startDemoFleet(url, key) {
     for (const node of DEMO_NODES) {
       const out = openSync(join(dir, `${node.name}.log`), "a");
       const args = ["--import", "tsx", "cli/agent/index.ts", "run", "--url", url, "--agent-id", AGENT, "--key-file", keyFile,
-        "--from-file", join(CAPTURES, node.file), "--node-name", node.name, "--node-endpoint", `http://127.0.0.1:${node.port}`, "--interval", "5s"];
+        "--from-file", join(CAPTURES, node.file), "--node-name", node.name, "--node-endpoint", `http://127.0.0.1:${node.port}`, "--no-engines", "--interval", "5s"];
       if (node.models.length > 0) args.push("--models", node.models.join(","));
       children.push(spawn(process.execPath, args, { stdio: ["ignore", out, out] }));
     }

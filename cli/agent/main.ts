@@ -8,8 +8,11 @@ import type { CliIo } from "../shared/io";
 import { runLoop, sleepFor } from "./loop";
 import { FLAGS, agentOptions, type AgentOptions } from "./options";
 import { pushSnapshot, type PushTarget } from "./push";
-import { SampleError, buildSnapshot, nextSeq, readGpus } from "./sample";
+import { SampleError, nextSeq } from "./sample";
 import { HELP } from "./help";
+import { EngineReader, describeEngine } from "./engines";
+import { engineModelWarnings } from "./engines/models-check";
+import { sampleNode } from "./engines/sample-node";
 
 /** Exit codes of `once` (and of every command for usage and sampling errors). */
 export const EXIT = { accepted: 0, rejected: 1, usage: 2, sample: 3, unreachable: 4 } as const;
@@ -47,9 +50,14 @@ export async function main(argv: string[], io: CliIo, signal?: AbortSignal): Pro
   }
 }
 
+/** Engine notes go to stderr, so `parse` keeps stdout pure JSON. */
+function stderrReader(options: AgentOptions, io: CliIo): EngineReader {
+  return new EngineReader(options.engines, options.engineTimeoutMs, (line) => io.stderr.write(`agent: ${line}\n`));
+}
+
 async function parseCommand(options: AgentOptions, io: CliIo): Promise<number> {
   const now = Date.now();
-  const snapshot = buildSnapshot(await readGpus(options), options, nextSeq(0, now), now);
+  const snapshot = await sampleNode(options, stderrReader(options, io), nextSeq(0, now), now);
   io.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
   return 0;
 }
@@ -60,11 +68,14 @@ function target(options: AgentOptions): PushTarget {
 
 async function onceCommand(options: AgentOptions, io: CliIo): Promise<number> {
   const now = Date.now();
-  const snapshot = buildSnapshot(await readGpus(options), options, nextSeq(0, now), now);
+  const snapshot = await sampleNode(options, stderrReader(options, io), nextSeq(0, now), now);
   const result = await pushSnapshot(target(options), snapshot);
-  const line = `push node=${snapshot.node} seq=${snapshot.seq} gpus=${snapshot.gpus.length} -> ${result.status ?? "no answer"} ${result.detail} (${result.ms} ms)\n`;
+  const engines = snapshot.engines.length ? ` engines=${snapshot.engines.length}` : "";
+  const line = `push node=${snapshot.node} seq=${snapshot.seq} gpus=${snapshot.gpus.length}${engines} -> ${result.status ?? "no answer"} ${result.detail} (${result.ms} ms)\n`;
   if (result.outcome === "accepted") {
     io.stdout.write(line);
+    for (const engine of snapshot.engines) io.stdout.write(`${describeEngine(engine)}\n`);
+    for (const warning of engineModelWarnings(result.body, options.models)) io.stderr.write(`agent: warning: ${warning}\n`);
     return EXIT.accepted;
   }
   io.stderr.write(line);
@@ -81,20 +92,32 @@ async function runCommand(options: AgentOptions, io: CliIo, external?: AbortSign
   for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
   external?.addEventListener("abort", () => stop.abort(), { once: true });
   io.stderr.write(`agent: pushing node '${options.nodeName}' to ${options.url} every ${options.intervalMs / 1000}s as '${options.agentId}'\n`);
+  // A sample failure spans lines (the quoted output, a hint): each one gets the timestamp.
+  const log = (text: string) => {
+    const at = new Date().toISOString();
+    io.stdout.write(text.split("\n").map((line) => `${at} ${line}\n`).join(""));
+  };
+  const engines = new EngineReader(options.engines, options.engineTimeoutMs, log);
+  let lastWarnings = "";
   try {
     const accepted = await runLoop({
       intervalMs: options.intervalMs,
       maxBackoffMs: options.maxBackoffMs,
-      sample: async (previous, now) => buildSnapshot(await readGpus(options), options, nextSeq(previous, now), now),
-      push: (snapshot, signal) => pushSnapshot(target(options), snapshot, signal),
+      sample: (previous, now) => sampleNode(options, engines, nextSeq(previous, now), now),
+      push: async (snapshot, signal) => {
+        const result = await pushSnapshot(target(options), snapshot, signal);
+        if (result.outcome === "accepted") {
+          const warnings = engineModelWarnings(result.body, options.models);
+          // Said when they change, not on every push.
+          if (warnings.join("\n") !== lastWarnings) for (const w of warnings) log(`warning: ${w}`);
+          lastWarnings = warnings.join("\n");
+        }
+        return result;
+      },
       now: () => Date.now(),
       sleep: sleepFor,
       random: Math.random,
-      // A sample failure spans lines (the quoted output, a hint): each one gets the timestamp.
-      log: (text) => {
-        const at = new Date().toISOString();
-        io.stdout.write(text.split("\n").map((line) => `${at} ${line}\n`).join(""));
-      },
+      log,
       signal: stop.signal,
     });
     io.stderr.write(`agent: stopped after ${accepted} accepted pushes\n`);

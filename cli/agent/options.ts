@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { UsageError, httpUrl, parseCommandLine } from "../shared/args";
 import { AgentIdSchema, EndpointSchema, NodeNameSchema } from "../../src/telemetry/snapshot";
 import type { NvidiaSmiFormat } from "../../src/telemetry/nvidia-smi";
+import { DEFAULT_ENGINE_TIMEOUT_MS, engineTargets, type EngineTarget } from "./engines";
 
 export const FLAGS = {
   url: { type: "string" },
@@ -22,6 +23,9 @@ export const FLAGS = {
   fields: { type: "string" },
   timeout: { type: "string" },
   "max-backoff": { type: "string" },
+  engine: { type: "string", multiple: true },
+  "no-engines": { type: "boolean" },
+  "engine-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -39,6 +43,9 @@ export interface AgentOptions {
   fields: string[] | null;
   timeoutMs: number;
   maxBackoffMs: number;
+  /** Serving engines to read (engines/targets.ts); [] = GPU telemetry only. */
+  engines: EngineTarget[];
+  engineTimeoutMs: number;
 }
 
 /** "5s", "500ms", "2m", "5" (seconds) → milliseconds. */
@@ -86,13 +93,17 @@ export function agentOptions(values: Values, needsPush: boolean): AgentOptions {
   const intervalMs = duration(values.interval ?? "5s", "--interval");
   // KV takes about one write per second per key: pushing faster would only be throttled.
   if (intervalMs < 1000) throw new UsageError("--interval must be at least 1s");
+  const endpoint = values["node-endpoint"] ? checked(EndpointSchema, values["node-endpoint"], "--node-endpoint") : null;
+  // An engine read must end well before the next sample is due.
+  const engineTimeoutMs = values["engine-timeout"] ? duration(values["engine-timeout"], "--engine-timeout") : Math.min(DEFAULT_ENGINE_TIMEOUT_MS, intervalMs / 2);
+  if (engineTimeoutMs < 1 || engineTimeoutMs >= intervalMs) throw new UsageError(`--engine-timeout must be above 0 and below --interval (${intervalMs / 1000}s)`);
   return {
     url: values.url ? httpUrl(values.url, "--url") : null,
     agentId: values["agent-id"] ? checked(AgentIdSchema, values["agent-id"], "--agent-id") : "local",
     key,
     intervalMs,
     nodeName: values["node-name"] ? checked(NodeNameSchema, values["node-name"], "--node-name") : defaultNodeName(),
-    endpoint: values["node-endpoint"] ? checked(EndpointSchema, values["node-endpoint"], "--node-endpoint") : null,
+    endpoint,
     models: list(values.models),
     fromFile: values["from-file"] ?? null,
     nvidiaSmi: values["nvidia-smi"] ?? "nvidia-smi",
@@ -100,5 +111,7 @@ export function agentOptions(values: Values, needsPush: boolean): AgentOptions {
     fields: values.fields ? list(values.fields) : null,
     timeoutMs: duration(values.timeout ?? "10s", "--timeout"),
     maxBackoffMs: duration(values["max-backoff"] ?? "60s", "--max-backoff"),
+    engines: engineTargets(values.engine, endpoint, values["no-engines"] ?? false),
+    engineTimeoutMs,
   };
 }

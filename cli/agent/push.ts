@@ -15,6 +15,8 @@ export interface PushResult {
   /** The problem detail, the network error, or "accepted". */
   detail: string;
   ms: number;
+  /** The accepted answer's JSON body (e.g. engine_models), when it had one. */
+  body?: unknown;
 }
 
 export interface PushTarget {
@@ -41,6 +43,14 @@ async function detailOf(response: Response): Promise<string> {
   return text.slice(0, 200) || response.statusText;
 }
 
+async function jsonOf(response: Response): Promise<unknown> {
+  try {
+    return JSON.parse(await response.text());
+  } catch {
+    return undefined;
+  }
+}
+
 export async function pushSnapshot(target: PushTarget, snapshot: Snapshot, signal?: AbortSignal): Promise<PushResult> {
   const body = JSON.stringify(snapshot);
   const started = performance.now();
@@ -54,8 +64,8 @@ export async function pushSnapshot(target: PushTarget, snapshot: Snapshot, signa
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const outcome = outcomeOf(response.status);
-    const detail = outcome === "accepted" ? (await response.body?.cancel(), "accepted") : await detailOf(response);
-    return { outcome, status: response.status, detail, ms: Math.round(performance.now() - started) };
+    if (outcome === "accepted") return { outcome, status: response.status, detail: "accepted", ms: Math.round(performance.now() - started), body: await jsonOf(response) };
+    return { outcome, status: response.status, detail: await detailOf(response), ms: Math.round(performance.now() - started) };
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
     const message = error instanceof Error ? error.message : String(error);

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { ParseError, parseNvidiaSmi, type NvidiaSmiReading } from "../../src/telemetry/nvidia-smi";
+import type { EngineInput } from "../../src/telemetry/engines/schema";
 import { SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
 import { describeRunFailure, describeUnreadable, type ToolRun } from "./diagnose";
 import type { AgentOptions } from "./options";
@@ -91,8 +92,8 @@ export function nextSeq(previous: number, now_ms: number): number {
   return Math.max(previous + 1, Math.floor(now_ms));
 }
 
-/** A validated snapshot of the node at `now_ms`. */
-export function buildSnapshot(reading: NvidiaSmiReading, options: AgentOptions, seq: number, now_ms: number): Snapshot {
+/** A validated snapshot of the node at `now_ms`, with the engines read alongside (engines/). */
+export function buildSnapshot(reading: NvidiaSmiReading, options: AgentOptions, seq: number, now_ms: number, engines: EngineInput[] = []): Snapshot {
   const parsed = SnapshotSchema.safeParse({
     agent_id: options.agentId,
     node: options.nodeName,
@@ -103,6 +104,7 @@ export function buildSnapshot(reading: NvidiaSmiReading, options: AgentOptions, 
     driver_version: reading.driver_version,
     cuda_version: reading.cuda_version,
     gpus: reading.gpus,
+    engines,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -92,7 +92,7 @@ describe("agent once against a real HTTP server", () => {
   it("exits 0 when accepted, and the server sees a correctly signed snapshot of the capture", async () => {
     const s = await server([202]);
     const io = memoryIo();
-    expect(await main(onceArgs(s.url, "--node-endpoint", "http://10.0.0.5:8000", "--models", "qwen2.5-7b-instruct"), io)).toBe(EXIT.accepted);
+    expect(await main(onceArgs(s.url, "--node-endpoint", "http://10.0.0.5:8000", "--no-engines", "--models", "qwen2.5-7b-instruct"), io)).toBe(EXIT.accepted);
     expect(io.out()).toMatch(/push node=h200-a seq=\d+ gpus=1 -> 202 accepted/);
     expect(s.received).toHaveLength(1);
     expect(s.received[0]!.signatureValid).toBe(true);

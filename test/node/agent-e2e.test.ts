@@ -45,7 +45,7 @@ describe("agent → wrangler dev → fleet → route", () => {
       process.execPath,
       ["--import", "tsx", "cli/agent/index.ts", "once", "--url", base, "--agent-id", AGENT, "--key-file", keyFile(KEY),
         "--from-file", join(FIXTURE_DIR, "h200-driver580/q_idle.xml"), "--node-name", "e2e-h200",
-        "--node-endpoint", "http://127.0.0.1:8000", "--models", "qwen2.5-7b-instruct"],
+        "--node-endpoint", "http://127.0.0.1:8000", "--no-engines", "--models", "qwen2.5-7b-instruct"],
       { cwd: REPO_ROOT, timeout: 60_000 },
     );
     expect(stdout).toMatch(/push node=e2e-h200 seq=\d+ gpus=1 -> 202 accepted/);

@@ -39,7 +39,7 @@ async function pushNode(node: string, endpoint: string, models: string[]): Promi
   const { stdout } = await exec(
     process.execPath,
     ["--import", "tsx", "cli/agent/index.ts", "once", "--url", router!.url, "--agent-id", AGENT, "--key-file", keyFile(AGENT_KEY),
-      "--from-file", join(FIXTURE_DIR, "h200-driver580/q_idle.xml"), "--node-name", node, "--node-endpoint", endpoint, "--models", models.join(",")],
+      "--from-file", join(FIXTURE_DIR, "h200-driver580/q_idle.xml"), "--node-name", node, "--node-endpoint", endpoint, "--no-engines", "--models", models.join(",")],
     { cwd: REPO_ROOT, timeout: 60_000 },
   );
   expect(stdout).toMatch(new RegExp(`push node=${node} .* -> 202 accepted`));

@@ -1,4 +1,4 @@
-// Types of the test-only parser (the package ships none), as its README documents the output.
+// Types of parse-prometheus-text-format (the package ships none), as its README and dist/ source show the output.
 declare module "parse-prometheus-text-format" {
   export interface ParsedMetric {
     value?: string;
