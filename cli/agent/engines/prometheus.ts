@@ -8,6 +8,10 @@
  *
  * Only plain samples (gauges, counters, untyped) are kept; histogram and summary families are
  * parsed (so their syntax is checked) but dropped, since no engine load field comes from them.
+ *
+ * Known quirks of parse-prometheus-text-format 1.1.1 handled here: it loses the last sample of a
+ * body without a final newline (the format requires one; DataDog's vLLM capture has none), and it
+ * does not merge a family that appears twice.
  */
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 
@@ -50,7 +54,7 @@ export function sampleValue(raw: string): number | null {
 export function parseExposition(text: string): Exposition {
   let families;
   try {
-    families = parsePrometheusTextFormat(text);
+    families = parsePrometheusTextFormat(text.endsWith("\n") ? text : `${text}\n`);
   } catch (error) {
     throw new ExpositionError(error instanceof Error ? error.message : String(error));
   }
