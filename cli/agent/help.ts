@@ -13,7 +13,31 @@ const SOURCE = `GPU source (one of):
 const NODE = `Node:
   --node-name NAME        the node's name in the fleet (default: this host's name)
   --node-endpoint URL     the node's inference server as clients reach it, e.g. http://10.0.0.5:8000
-  --models a,b            registry ids of the models this node serves now (routing prefers them)`;
+  --models a,b            registry ids of the models this node serves now (routing prefers them);
+                          with engines, an override: the agent warns when it disagrees with
+                          what the engines serve, as the router resolved their served names`;
+
+const ENGINES = `Serving engines (read with every sample, beside nvidia-smi):
+  --engine URL[#kind=K&gpus=I,J]
+                          an engine's base URL; repeatable, up to 16 (default: --node-endpoint).
+                          Quote it: '#' and '&' mean something to the shell. After '#', for
+                          the agent only (never sent): kind=vllm|sglang|tgi|llamacpp|ollama
+                          (else detected: metric prefixes vllm:, sglang:, tgi_, llamacpp: in
+                          /metrics, else an answer from Ollama's /api/ps) and gpus=0,1 (the
+                          nvidia-smi indices it uses; else unknown)
+  --no-engines            read no engine (GPU telemetry only)
+  --engine-timeout DURATION
+                          per engine read (default 2s, or half --interval when shorter)
+  Read: GET /v1/models (served names, sent verbatim; the router maps them to registry ids
+  by id or hf_repo) and GET /metrics: running (vllm:num_requests_running,
+  sglang:num_running_reqs, tgi_batch_current_size, llamacpp:requests_processing), waiting
+  (vllm:num_requests_waiting, sglang:num_queue_reqs, tgi_queue_size, llamacpp:requests_deferred),
+  KV-cache usage 0-1 (vllm:kv_cache_usage_perc or gpu_cache_usage_perc, sglang:token_usage,
+  llamacpp:kv_cache_usage_ratio; TGI has none) and finished requests (vllm:request_success_total,
+  sglang:num_requests_total, tgi_request_success). Ollama: GET /api/ps (loaded models; it loads
+  on demand and has no load metrics). A missing, NaN, negative or out-of-range value is unknown
+  (null), never 0, and the agent logs which. An engine that fails is still sent with its load
+  unknown (once its kind is known); the GPU data is pushed regardless.`;
 
 const PUSH = `Router and signing:
   --url URL               the router, e.g. http://127.0.0.1:8787 (POST URL/v1/telemetry)
@@ -28,7 +52,8 @@ whose seq is not above the node's last one (409).`;
 
 const agent = `Usage: npm run agent -- <command> [options]
 
-The on-prem telemetry agent: samples nvidia-smi and pushes signed snapshots to the router.
+The on-prem telemetry agent: samples nvidia-smi and the node's serving engines (vLLM, SGLang,
+TGI, llama.cpp, Ollama) and pushes signed snapshots to the router.
 
 Commands:
   run      push a snapshot every --interval until SIGINT/SIGTERM
@@ -55,6 +80,8 @@ ${PUSH}
 
 ${NODE}
 
+${ENGINES}
+
 ${SOURCE}
 
 ${SEQ}
@@ -62,7 +89,8 @@ ${SEQ}
 
 const once = `Usage: npm run agent -- once --url URL --agent-id ID --key-file FILE [options]
 
-Samples once and pushes one snapshot. Works without a GPU via --from-file, e.g.
+Samples once and pushes one snapshot, then prints one line per engine sent. Works without a
+GPU via --from-file, e.g.
   npm run agent -- once --url http://127.0.0.1:8787 --agent-id demo-agent \\
     --key-file KEYFILE --from-file test/fixtures/nvidia-smi/h200-driver580/q_idle.xml
 
@@ -73,6 +101,8 @@ ${PUSH}
 
 ${NODE}
 
+${ENGINES}
+
 ${SOURCE}
 
 ${SEQ}
@@ -81,7 +111,8 @@ ${SEQ}
 const parse = `Usage: npm run agent -- parse FILE [--format csv|xml] [--fields a,b,c] [options]
 
 Parses nvidia-smi output (--query-gpu CSV with or without header/units, or -q -x XML) and
-prints the normalized snapshot as JSON, exactly as \`once\` would send it. Unknown values
+prints the normalized snapshot as JSON, exactly as \`once\` would send it (engines are read
+live; their notes go to stderr). Unknown values
 ([N/A], [Not Supported], ERR!, …) are null, never 0; free memory is memory.free.
 
   --format csv|xml        force the reader (default: XML when the text starts with '<')
@@ -89,6 +120,8 @@ prints the normalized snapshot as JSON, exactly as \`once\` would send it. Unkno
   --agent-id ID           agent id to put in the snapshot (default: local)
 
 ${NODE}
+
+${ENGINES}
 
 Exit codes: 0 parsed, 2 usage error, 3 unreadable file or not nvidia-smi output (the line
 or field is named).

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { HELP } from "../../cli/agent/help";
 import { EXIT, main } from "../../cli/agent/main";
 import { SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
 import { AGENT_ID, FIXTURE_DIR, REPO_ROOT, keyFile, memoryIo, startTelemetryServer, type TelemetryServer } from "./agent-support";
@@ -85,6 +86,12 @@ describe("agent parse with engines", () => {
     const { snapshot, err } = await parse("--engine", `${await vllm()}#gpus=0,3`);
     expect(snapshot!.engines[0]!.gpus).toEqual([0]);
     expect(err).toMatch(/gpus 3 not among nvidia-smi's GPUs \(0\); sending 0/);
+  });
+
+  it("documents the engine flags and what is read in --help of every command", () => {
+    for (const command of ["run", "once", "parse"] as const) {
+      for (const text of ["--engine URL[#kind=K&gpus=I,J]", "--no-engines", "--engine-timeout", "vllm:num_requests_running", "sglang:token_usage", "tgi_queue_size", "llamacpp:requests_deferred", "/api/ps"]) expect(HELP[command], `${command} ${text}`).toContain(text);
+    }
   });
 
   it("exits 2 naming the flag for a bad --engine", async () => {
