@@ -1,5 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { filterWorkerdLogs } from "./test/support/workerd-log-filter";
+
+// Two known, benign workerd diagnostics the Workers pool prints on every run (why, and when to
+// remove this: test/support/workerd-log-filter.ts).
+filterWorkerdLogs(process.stdout);
 
 // Two projects: "workers" runs inside workerd through the Workers integration (real KV, Durable
 // Objects and the WASM kernel); "node" runs CLI and agent tests that start real processes and

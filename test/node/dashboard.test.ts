@@ -3,15 +3,16 @@
  * `wrangler dev` on free ports, with a demo fleet pushed by the real agent CLI (plus one stale
  * node), a running experiment created through the API with outcome events, and real decisions.
  * Logs in through the form, checks the fleet table, the experiment charts and the taxonomy are
- * visible, saves docs/dashboard.png, and checks the page refreshes itself, works with JavaScript
- * off and fits a phone's width.
+ * visible, takes a full-page screenshot (to a temporary file; `npm run screenshot` makes it
+ * docs/dashboard.png), and checks the page refreshes itself, works with JavaScript off and fits a
+ * phone's width.
  *
  * Chromium is required, never skipped: without it the suite fails with how to install it.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +36,11 @@ const FLEET = [
   { node: "demo-a10g", file: "public/telegraf/a10g.xml", models: "qwen2.5-7b-instruct" },
   { node: "demo-a5000x2", file: "public/telegraf/dual_a5000-v13.xml", models: "" },
 ];
-const SCREENSHOT = join(REPO_ROOT, "docs/dashboard.png");
+/**
+ * Where the full-page screenshot goes: a temporary file, so `npm test` changes nothing tracked.
+ * `npm run screenshot` (scripts/screenshot.js) sets DASHBOARD_SCREENSHOT to docs/dashboard.png.
+ */
+const SCREENSHOT = process.env["DASHBOARD_SCREENSHOT"] ?? join(mkdtempSync(join(tmpdir(), "dashboard-shot-")), "dashboard.png");
 
 let router: DevServer | null = null;
 let persist = "";
@@ -121,6 +126,7 @@ afterAll(async () => {
   await browser?.close();
   await router?.stop();
   if (persist) rmSync(persist, { recursive: true, force: true });
+  if (!process.env["DASHBOARD_SCREENSHOT"]) rmSync(dirname(SCREENSHOT), { recursive: true, force: true });
 });
 
 /**

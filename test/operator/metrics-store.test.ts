@@ -13,6 +13,7 @@ import { formatValue, renderExposition } from "../../src/operator/metrics/exposi
 import { MAX_SERIES, RECENT_DECISIONS } from "../../src/operator/metrics/object";
 import { routeOutcome, telemetryRejection } from "../../src/operator/metrics/outcomes";
 import type { Batch, RecentDecision } from "../../src/operator/metrics/series";
+import { captureConsole } from "../support/console";
 
 let n = 0;
 /** Each test its own object instance, so counts start from zero. */
@@ -76,7 +77,9 @@ describe("MetricsObject", () => {
   it("refuses a malformed batch whole and still applies the good one beside it", async () => {
     const stub = fresh();
     const bad: Batch = { id: "bad", counters: [...batch("x", 1).counters, { name: "not a name", labels: {}, value: 1 }], decisions: [] };
-    expect(await stub.apply([bad, batch("good", 4)])).toEqual({ applied: 1, duplicates: 0, rejected: 1, dropped_series: 0 });
+    const { result, logged } = await captureConsole(() => stub.apply([bad, batch("good", 4)]));
+    expect(result).toEqual({ applied: 1, duplicates: 0, rejected: 1, dropped_series: 0 });
+    expect(logged).toEqual([expect.stringMatching(/^metrics: refusing an invalid batch: .*"path":\["counters",1,"name"\]/)]);
     expect((await stub.read()).series.filter((s) => s.name === STORED.routeDecisions.name).map((s) => s.value)).toEqual([4]);
   });
 });

@@ -6,6 +6,7 @@ import type { Registry } from "../../src/registry/schema";
 import { DEMO_REGISTRY } from "../../src/registry/store";
 import type { Decision } from "../../src/routing/schema";
 import { ADMIN, clearKv, expectProblem, postJson, putJson } from "../support/http";
+import { captureConsole } from "../support/console";
 import { model, registry } from "../support/builders";
 
 beforeEach(() => clearKv(env.ROUTER_KV));
@@ -94,10 +95,14 @@ describe("PUT /v1/registry", () => {
     await env.ROUTER_KV.put("registry:current", JSON.stringify({ version: 7, updated_at: "2026-01-01T00:00:00Z" }));
     await env.ROUTER_KV.put("registry:v:7", JSON.stringify({ version: 7, models: "broken" }));
     // The isolate keeps the last good version it had; a fresh isolate answers 503.
-    const response = await SELF.fetch("http://router/v1/registry");
+    const kept = await captureConsole(() => SELF.fetch("http://router/v1/registry"));
+    const response = kept.result;
     expect(response.status).toBe(200);
     expect(((await response.json()) as Registry).version).not.toBe(7);
-    const fresh = await createApp({ kernelModule }).request("/v1/registry", {}, env);
+    expect(kept.logged).toEqual([expect.stringMatching(/^registry: stored registry version 7 fails validation: \d+ issue\(s\); staying on version \d+$/)]);
+    const refused = await captureConsole(() => createApp({ kernelModule }).request("/v1/registry", {}, env));
+    const fresh = refused.result;
+    expect(refused.logged).toEqual(["registry: stored registry version 7 fails validation: 4 issue(s); no version to fall back on"]);
     const body = await expectProblem(fresh, 503);
     expect(fresh.headers.get("retry-after")).toBe("5");
     expect(body.detail).not.toContain("broken");
