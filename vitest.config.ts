@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { filterWorkerdLogs } from "./test/support/workerd-log-filter";
+import { filterWorkerdLogs } from "./test/support/workerd-log-filter.ts";
 
 // Two known, benign workerd diagnostics the Workers pool prints on every run (why, and when to
 // remove this: test/support/workerd-log-filter.ts).
