@@ -7,6 +7,7 @@
  *   npm run bench -- --kernel     kernel only (no wrangler dev)
  *   npm run bench -- --parse      nvidia-smi parsing only
  *   npm run bench -- --e2e        end-to-end only
+ *   npm run bench -- --size       the upload: script, modules and source map, raw and gzipped
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,6 +15,7 @@ import { benchE2e, type E2eRow } from "./e2e";
 import { benchKernel, type KernelRow } from "./kernel";
 import { table } from "./measure";
 import { benchParse } from "./telemetry";
+import { kib, measureUpload, type UploadSize } from "./upload";
 
 const SIZES = [100, 1000, 10000].flatMap((models) => [0, 10, 1000].map((gpus) => ({ models, gpus })));
 
@@ -48,13 +50,19 @@ function printE2e(rows: E2eRow[]): void {
   );
 }
 
+function printUpload(size: UploadSize): void {
+  console.log("\nUpload: wrangler deploy --dry-run (minified, with source map), raw and gzip -9\n");
+  console.log(table(["file", "kind", "raw", "gzip"], size.files.map((f) => [f.file, f.kind, kib(f.raw_bytes), kib(f.gzip_bytes)])));
+  console.log(`\nupload (script + modules): ${kib(size.upload_raw_bytes)} raw, ${kib(size.upload_gzip_bytes)} gzipped; wrangler: ${size.wrangler_says ?? "no summary line"}`);
+}
+
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   if (args.has("--help")) {
-    console.log("usage: npm run bench [-- --kernel | --parse | --e2e]\n  writes bench/results/latest.json");
+    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size]\n  writes bench/results/latest.json");
     return;
   }
-  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse");
+  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size");
   console.error(`bench on ${machine()}`);
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
   if (all || args.has("--kernel")) {
@@ -72,6 +80,11 @@ async function main(): Promise<void> {
     const e2e = await benchE2e({ connections: [1, 32], seconds: 5, rounds: 2 });
     printE2e(e2e);
     result["e2e"] = e2e;
+  }
+  if (all || args.has("--size")) {
+    const size = await measureUpload();
+    printUpload(size);
+    result["upload"] = { ...size, map_sources: undefined, map_source_count: size.map_sources.length };
   }
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
