@@ -39,7 +39,9 @@ export async function main(argv: string[], io: CliIo, signal?: AbortSignal): Pro
     return command === "once" ? await onceCommand(options, io) : await runCommand(options, io, signal);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`agent: ${error.message}\n(see npm run agent -- ${command ?? ""} --help)\n`);
+      // An unknown command has no --help of its own: point at the list of commands instead.
+      const known = command === "run" || command === "once" || command === "parse";
+      io.stderr.write(`agent: ${error.message}\n(see npm run agent -- ${known ? `${command} ` : ""}--help)\n`);
       return EXIT.usage;
     }
     if (error instanceof SampleError) {

@@ -66,7 +66,12 @@ describe("agent parse", () => {
     expect(io.err()).toMatch(/line 1: no known nvidia-smi field/);
     expect(await main(["parse"], memoryIo())).toBe(EXIT.usage);
     expect(await main(["parse", H200_IDLE, "--format", "yaml"], memoryIo())).toBe(EXIT.usage);
-    expect(await main(["explode"], memoryIo())).toBe(EXIT.usage);
+    const unknown = memoryIo();
+    expect(await main(["explode"], unknown)).toBe(EXIT.usage);
+    expect(unknown.err()).toBe("agent: unknown command 'explode'\n(see npm run agent -- --help)\n");
+    const bad = memoryIo();
+    expect(await main(["once", "--interval", "soon"], bad)).toBe(EXIT.usage);
+    expect(bad.err()).toMatch(/\(see npm run agent -- once --help\)\n$/);
   });
 
   it("documents every flag in --help of every command", async () => {
