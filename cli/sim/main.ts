@@ -17,7 +17,7 @@ import { categoryMixFor, runScenario, unknownCategories } from "../../src/sim/ru
 import { UsageError, nonNegative, parseCommandLine, positiveInt } from "../shared/args";
 import type { CliIo } from "../shared/io";
 import { loadFile } from "../validate/source";
-import { KERNEL_PATH, loadKernelModule } from "./kernel-module";
+import { KERNEL_PATH, ensureKernel, loadKernelModule } from "./kernel-module";
 import { renderTable } from "./table";
 
 export const HELP = `Usage: npm run sim -- [options]
@@ -43,8 +43,8 @@ driving the worker's own WASM kernel and decide(). Prints a table per scenario a
   --policies LIST      comma-separated ids (default all: ${POLICIES.map((p) => p.id).join(",")})
   --registry FILE      registry JSON (default: the demo registry); keeps the demo traffic mix when
                        its taxonomy is the demo's (e.g. an edited copy), else uniform over its categories
-  --kernel FILE        routing kernel .wasm (default build/kernel.wasm, which npm run sim rebuilds);
-                       a saved copy keeps a long series of runs on one kernel
+  --kernel FILE        routing kernel .wasm (default build/kernel.wasm, rebuilt first when assembly/
+                       has changed since); a saved copy keeps a long series of runs on one kernel
   --out DIR            where the JSON and SVG go (default build/sim)
   -h, --help           this text
 
@@ -93,6 +93,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const policies = pickPolicies(values.policies);
   const registry = values.registry === undefined ? DEMO_REGISTRY : await loadRegistry(values.registry);
   const config = buildConfig(values, registry);
+  if (values.kernel === undefined) ensureKernel((line) => io.stderr.write(line));
   const kernel = await loadKernel(values.kernel);
   const out = values.out ?? "build/sim";
   await mkdir(out, { recursive: true });

@@ -3,10 +3,11 @@
  * help text, usage errors naming the flag, that a run writes a report JSON and an SVG chart, and
  * which traffic mix a --registry file gets (the sensitivity sweeps of docs/simulator.md rely on it).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { kernelIsStale } from "../../cli/sim/kernel-module";
 import { main } from "../../cli/sim/main";
 import type { CliIo } from "../../cli/shared/io";
 import { DEMO_REGISTRY } from "../../src/registry/store";
@@ -99,5 +100,26 @@ describe("npm run sim", () => {
     const mix = report.config.trace.category_mix;
     expect(Object.keys(mix).sort()).toEqual(DEMO_REGISTRY.categories.map((c) => c.id).sort());
     expect(new Set(Object.values(mix))).toEqual(new Set([1]));
+  });
+});
+
+describe("the kernel the simulator runs", () => {
+  it("is rebuilt only when assembly/ is newer than build/kernel.wasm, so --help starts at once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sim-kernel-"));
+    dirs.push(dir);
+    const sources = join(dir, "assembly");
+    await mkdir(join(sources, "nested"), { recursive: true });
+    await writeFile(join(sources, "nested", "score.ts"), "// source\n");
+    const wasm = join(dir, "kernel.wasm");
+    expect(kernelIsStale(wasm, sources)).toBe(true); // missing
+    await writeFile(wasm, "wasm");
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(sources, "nested", "score.ts"), past, past);
+    expect(kernelIsStale(wasm, sources)).toBe(false);
+    await utimes(join(sources, "nested", "score.ts"), new Date(), new Date(Date.now() + 60_000));
+    expect(kernelIsStale(wasm, sources)).toBe(true);
+    // `npm run sim` no longer builds the kernel before parsing its flags.
+    const scripts = (JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts["sim"]).toBe("tsx cli/sim/index.ts");
   });
 });
