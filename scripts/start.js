@@ -3,14 +3,18 @@
 // clearly-marked demo values from .dev.vars.example when .dev.vars is missing) and runs
 // `wrangler dev`. Extra arguments go to wrangler; each port gets its own inspector port so
 // several routers can run side by side. Once the router answers, a demo fleet of agents pushes
-// real captures (scripts/demo-fleet.js) unless `--no-demo-fleet` is given.
+// real captures (scripts/demo-fleet.js) unless `--no-demo-fleet` is given. `--fresh` first
+// removes the state earlier runs stored (scripts/reset.js, also `npm run reset`).
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { demoAgentKeys, startDemoFleet } from "./demo-fleet.js";
+import { describeReset, resetState } from "./reset.js";
 
 const args = process.argv.slice(2);
 const demoAt = args.indexOf("--no-demo-fleet");
 if (demoAt >= 0) args.splice(demoAt, 1);
+const freshAt = args.indexOf("--fresh");
+if (freshAt >= 0) args.splice(freshAt, 1);
 const build = spawnSync("npm", ["run", "--silent", "build:kernel"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
@@ -21,6 +25,12 @@ if (!existsSync(".dev.vars")) {
 
 const portAt = args.indexOf("--port");
 const port = portAt >= 0 ? Number(args[portAt + 1]) : 8787;
+if (freshAt >= 0) {
+  // --fresh: forget the stored registry versions, experiments, nodes and metrics first (npm run reset).
+  const reset = await resetState({ port });
+  console.log(describeReset(reset));
+  if (reset.refused) process.exit(1);
+}
 if (portAt < 0) args.push("--port", String(port));
 if (!args.includes("--inspector-port")) args.push("--inspector-port", String(port + 10000));
 if (!args.includes("--ip")) args.push("--ip", "127.0.0.1");
