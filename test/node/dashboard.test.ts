@@ -98,7 +98,7 @@ async function startExperiment(): Promise<void> {
 
 const MISSING_CHROMIUM =
   `Chromium is not installed (looked for ${CHROMIUM}). The dashboard browser test needs Debian's chromium package: ` +
-  "run `apt-get install -y chromium` as root (.ci/run installs it when missing), or point CHROMIUM_PATH at a Chromium binary.";
+  "run `apt-get update && apt-get install -y chromium` as root (.ci/run installs it when missing), or point CHROMIUM_PATH at a Chromium binary.";
 
 /** Every test starts here, so a missing Chromium fails each of them with how to install it (never a skip, never a crash). */
 function requireBrowser(): Browser {
@@ -156,6 +156,12 @@ async function loggedIn(options: { width: number; height: number; javaScriptEnab
   }
   return { context, page };
 }
+
+describe("without Chromium", () => {
+  it("says how to install it, package lists first (a fresh machine has none)", () => {
+    expect(MISSING_CHROMIUM).toContain("`apt-get update && apt-get install -y chromium`");
+  });
+});
 
 describe("dashboard in Chromium", () => {
   it("logs in through the form and shows the fleet table, the experiment charts and the taxonomy", async () => {
