@@ -24,7 +24,18 @@ export default defineConfig({
                 // Flush metric counts after each request, so tests that wait for waitUntil do not wait a second each.
                 METRICS_FLUSH_MS: "0",
                 // Test-only agent keys (test/support/telemetry.ts signs with them); two for rotation.
-                AGENT_KEYS: JSON.stringify({ "test-agent": ["test-agent-key-0001", "test-agent-key-0002"], "other-agent": ["other-agent-key-0001"] }),
+                // capped-agent and rack-agent test the caps and declared ownership (test/security/ownership.test.ts);
+                // race-a and race-b race each other for new nodes (test/security/races.test.ts).
+                AGENT_KEYS: JSON.stringify({
+                  "test-agent": ["test-agent-key-0001", "test-agent-key-0002"],
+                  "other-agent": ["other-agent-key-0001"],
+                  "capped-agent": { keys: ["capped-agent-key-0001"], max_nodes: 3 },
+                  "rack-agent": { keys: ["rack-agent-key-00001"], nodes: ["rack9-*"] },
+                  "race-a": { keys: ["race-a-agent-key-0001"], max_nodes: 10_000 },
+                  "race-b": { keys: ["race-b-agent-key-0001"], max_nodes: 10_000 },
+                }),
+                // Trials per race test: `SECURITY_TRIALS=1000 npx vitest run test/security/races.test.ts` for the full measurement.
+                SECURITY_TRIALS: process.env["SECURITY_TRIALS"] ?? "",
               },
             },
           }),

@@ -4,6 +4,8 @@
  */
 import type { ExperimentObject } from "./experiments/object";
 import type { MetricsObject } from "./operator/metrics/object";
+import type { AgentObject } from "./telemetry/agent-object";
+import type { NodeObject } from "./telemetry/node-object";
 
 export interface Env {
   ROUTER_KV: KVNamespace;
@@ -11,6 +13,14 @@ export interface Env {
   EXPERIMENTS: DurableObjectNamespace<ExperimentObject>;
   /** The one metrics Durable Object ("global"): counters that outlive isolates, recent decisions (src/operator/metrics/object.ts). */
   METRICS: DurableObjectNamespace<MetricsObject>;
+  /** One Durable Object per node, named by the node: the single writer of its ownership, sequence and KV key (src/telemetry/node-object.ts). */
+  NODES: DurableObjectNamespace<NodeObject>;
+  /** One Durable Object per agent, named by the agent id: the nodes it holds, for MAX_NODES_PER_AGENT (src/telemetry/agent-object.ts). */
+  AGENTS: DurableObjectNamespace<AgentObject>;
+  /** Nodes one agent may hold at once (default 64); AGENT_KEYS may set max_nodes per agent. */
+  MAX_NODES_PER_AGENT?: string;
+  /** GPUs one node may report (default 16). */
+  MAX_GPUS_PER_NODE?: string;
   /** Milliseconds between an isolate's flushes of its counts into METRICS (default 1000; 0 = after every counted request). */
   METRICS_FLUSH_MS?: string;
   /** Optional bearer token for GET /metrics (a scraper's own secret); the admin token works too. Unset = /metrics is guarded like admin calls. */

@@ -13,3 +13,5 @@ new WasmKernel(kernelModule);
 export default createApp({ kernelModule, fleetSource: new KvFleetSource() });
 export { ExperimentObject } from "./experiments/object";
 export { MetricsObject } from "./operator/metrics/object";
+export { NodeObject } from "./telemetry/node-object";
+export { AgentObject } from "./telemetry/agent-object";

@@ -7,8 +7,15 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { Problem } from "../errors";
-import { AgentKeysError, parseAgentKeys, type AgentKeys } from "./agent-keys";
+import { AgentKeysError, parseAgentKeys, type AgentConfig, type AgentKeys } from "./agent-keys";
 import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, SIGNED_HEADERS, TIMESTAMP_HEADER, verify, type SignedMetadata } from "./signature";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The verified agent of a telemetry push, with the parsed AGENT_KEYS (set by requireAgentSignature). */
+    agent: { id: string; config: AgentConfig; keys: AgentKeys };
+  }
+}
 
 /** Largest telemetry body: an 8-GPU `nvidia-smi -q -x` is ~220 KiB. */
 export const MAX_TELEMETRY_BYTES = 256 * 1024;
@@ -57,16 +64,17 @@ export const requireAgentSignature: MiddlewareHandler<AppEnv> = async (c, next) 
     if (!value) throw rejected(name, `missing ${name}: sign "<timestamp>\\n<node>\\n<endpoint>\\n<models>\\n<query fields>\\n<body>" with HMAC-SHA256`);
   }
   if (!/^\d{1,12}$/.test(timestamp!)) throw rejected(TIMESTAMP_HEADER, "X-Timestamp must be Unix time in whole seconds");
-  const agentKeys = keys.get(agent!);
-  if (!agentKeys) throw rejected(AGENT_HEADER, `unknown agent '${agent}'`);
+  const config = keys.get(agent!);
+  if (!config) throw rejected(AGENT_HEADER, `unknown agent '${agent}'`);
   const metadata: SignedMetadata = {};
   for (const name of SIGNED_HEADERS) metadata[name] = c.req.header(name) ?? "";
-  if (!(await verify(agentKeys, timestamp!, body, signature!, metadata))) {
+  if (!(await verify(config.keys, timestamp!, body, signature!, metadata))) {
     throw rejected(SIGNATURE_HEADER, "signature does not match the timestamp, the X-Node-* / X-Models / X-Query-Fields headers and the body");
   }
   const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
   if (skew > MAX_SKEW_S) {
     throw rejected(TIMESTAMP_HEADER, `X-Timestamp is ${Math.round(skew)} s away from the router's clock; at most ${MAX_SKEW_S} s allowed`);
   }
+  c.set("agent", { id: agent!, config, keys });
   await next();
 };

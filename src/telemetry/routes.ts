@@ -1,22 +1,21 @@
 /**
  * POST /v1/telemetry (agents push signed snapshots) and GET /v1/fleet (what routing sees).
  * Mounted by src/app.ts. The signature, size and skew checks run first (agent-auth.ts), then the
- * body is validated (JSON) or parsed (raw nvidia-smi text), then the node's key is read once for
- * the sequence check and written once.
+ * body is validated (JSON) or parsed (raw nvidia-smi text), then push.ts checks it and hands it to
+ * the node's Durable Object, which decides ownership and sequence and writes the node's KV key.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireClient } from "../auth";
-import { badRequest, conflict } from "../errors";
+import { requireAdmin, requireClient } from "../auth";
+import { badRequest } from "../errors";
 import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter } from "../validate";
 import { requireAgentSignature } from "./agent-auth";
-import { checkEndpoint, endpointPolicy } from "./endpoint-policy";
 import { snapshotFromText } from "./ingest";
+import { acceptPush } from "./push";
 import { FleetViewSchema, TelemetryAcceptedSchema } from "./schema";
-import { AGENT_HEADER, MAX_SKEW_S, SIGNED_HEADERS, TIMESTAMP_HEADER } from "./signature";
-import { SnapshotSchema, type Snapshot } from "./snapshot";
-import { TelemetryStore } from "./store";
+import { AGENT_HEADER, SIGNED_HEADERS, TIMESTAMP_HEADER } from "./signature";
+import { NodeNameSchema, SnapshotSchema, type Snapshot } from "./snapshot";
 import { buildFleetView } from "./view";
 
 const rawText = (description: string) => ({ schema: z.string().openapi({ description }) });
@@ -58,6 +57,17 @@ const getFleet = createRoute({
   responses: { 200: jsonResponse("The fleet routing sees", FleetViewSchema), ...pickProblems(401) },
 });
 
+const deleteNode = createRoute({
+  method: "delete",
+  path: "/v1/fleet/nodes/{node}",
+  tags: ["telemetry"],
+  summary: "Remove a node from the fleet and release it from its agent (admin)",
+  description: "Deletes the node's KV key and its ownership record, so another agent may claim it; its agent's next push re-adds it.",
+  middleware: [requireAdmin] as const,
+  request: { params: z.object({ node: NodeNameSchema.openapi({ param: { name: "node", in: "path" } }) }) },
+  responses: { 200: jsonResponse("Removed (or was not there)", z.object({ node: z.string(), released: z.boolean() }).openapi("NodeReleased")), ...pickProblems(400, 401, 403) },
+});
+
 function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
 }
@@ -83,35 +93,18 @@ export function telemetryRoutes(context: RoutingContext) {
         const timestamp = Number(c.req.header(TIMESTAMP_HEADER));
         snapshot = snapshotFromText({ text: await c.req.text(), contentType: type, agentId, timestamp, header: (n) => c.req.header(n) });
       }
-      if (snapshot.agent_id !== agentId) {
-        throw badRequest("the snapshot's agent_id differs from X-Agent-Id", [{ path: "agent_id", message: `expected '${agentId}'` }]);
-      }
-      if (Date.parse(snapshot.taken_at) > now + MAX_SKEW_S * 1000) {
-        throw badRequest("the snapshot is dated in the future", [{ path: "taken_at", message: `more than ${MAX_SKEW_S} s ahead of the router's clock` }]);
-      }
-      if (snapshot.endpoint !== null) {
-        const checked = checkEndpoint(snapshot.endpoint, endpointPolicy(c.env, c.req.url));
-        if (!checked.ok) {
-          throw badRequest(`node endpoint refused: ${checked.message}`, [{ path: json ? "endpoint" : "header.x-node-endpoint", message: checked.message }]);
-        }
-        snapshot = { ...snapshot, endpoint: checked.endpoint };
-      }
-      const store = new TelemetryStore(c.env.ROUTER_KV);
-      const previous = await store.read(snapshot.node);
-      if (previous && previous.agent_id !== agentId) {
-        throw conflict(`node '${snapshot.node}' is reported by agent '${previous.agent_id}'`, [
-          { path: "node", message: `owned by agent '${previous.agent_id}' until its entry expires` },
-        ]);
-      }
-      if (previous && snapshot.seq <= previous.seq) {
-        const what = snapshot.seq === previous.seq ? "replayed" : "older";
-        throw conflict(`${what} snapshot: node '${snapshot.node}' is at seq ${previous.seq}`, [
-          { path: "seq", message: `must be greater than ${previous.seq}` },
-        ]);
-      }
-      await store.write(snapshot, new Date(now));
-      // No registry or fleet read here: a push costs exactly one KV read and one write.
-      return c.json({ accepted: true as const, node: snapshot.node, seq: snapshot.seq, gpus: snapshot.gpus.length, taken_at: snapshot.taken_at }, 202);
+      const { config, keys } = c.get("agent");
+      const stored = await acceptPush({
+        env: c.env, snapshot, agent: agentId, keys, config, signedAt: Number(c.req.header(TIMESTAMP_HEADER)), now_ms: now,
+        requestUrl: c.req.url, endpointPath: json ? "endpoint" : "header.x-node-endpoint",
+      });
+      // No registry or fleet read here: a push costs one call to the node's object and one KV write.
+      return c.json({ accepted: true as const, node: stored.node, seq: stored.seq, gpus: stored.gpus.length, taken_at: stored.taken_at }, 202);
+    })
+    .openapi(deleteNode, async (c) => {
+      const { node } = c.req.valid("param");
+      const released = z.boolean().parse(await c.env.NODES.getByName(node).release(node));
+      return c.json({ node, released }, 200);
     })
     .openapi(getFleet, async (c) => {
       const now = Date.now();

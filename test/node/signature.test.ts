@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sign, signatureHeaders, verify } from "../../src/telemetry/signature";
-import { AgentKeysError, parseAgentKeys } from "../../src/telemetry/agent-keys";
+import { AgentKeysError, declaredOwner, parseAgentKeys } from "../../src/telemetry/agent-keys";
 
 /** Node's own HMAC over the documented canonical string, as an independent oracle. */
 const oracle = (key: string, timestamp: string, body: string | Buffer, meta: string[] = ["", "", "", ""]) =>
@@ -62,7 +62,31 @@ describe("signature", () => {
 describe("AGENT_KEYS", () => {
   it("reads one key or two per agent", () => {
     const keys = parseAgentKeys('{"a": "key-aaaaaaaaaaaaaaaa", "b": ["key-bbbbbbbbbbbbbbbb", "key-cccccccccccccccc"]}');
-    expect([...keys.entries()]).toEqual([["a", ["key-aaaaaaaaaaaaaaaa"]], ["b", ["key-bbbbbbbbbbbbbbbb", "key-cccccccccccccccc"]]]);
+    expect([...keys.entries()]).toEqual([
+      ["a", { keys: ["key-aaaaaaaaaaaaaaaa"], nodes: null, max_nodes: null }],
+      ["b", { keys: ["key-bbbbbbbbbbbbbbbb", "key-cccccccccccccccc"], nodes: null, max_nodes: null }],
+    ]);
+  });
+
+  it("reads declared nodes and a per-agent cap, and says who may push a node", () => {
+    const keys = parseAgentKeys(JSON.stringify({
+      rack1: { keys: ["key-aaaaaaaaaaaaaaaa"], nodes: ["rack1-*", "gpu-7"], max_nodes: 3 },
+      free: "key-bbbbbbbbbbbbbbbb",
+    }));
+    expect(keys.get("rack1")).toEqual({ keys: ["key-aaaaaaaaaaaaaaaa"], nodes: ["rack1-*", "gpu-7"], max_nodes: 3 });
+    expect(declaredOwner(keys, "rack1", "rack1-n4")).toBe("own");
+    expect(declaredOwner(keys, "rack1", "gpu-7")).toBe("own");
+    expect(declaredOwner(keys, "rack1", "gpu-70")).toBe("outside");
+    expect(declaredOwner(keys, "free", "rack1-n4")).toBe("other");
+    expect(declaredOwner(keys, "free", "gpu-7")).toBe("other");
+    expect(declaredOwner(keys, "free", "anything-else")).toBe("undeclared");
+  });
+
+  it("refuses declarations of two agents that overlap", () => {
+    for (const [a, b] of [["rack-*", "rack-1*"], ["gpu-7", "gpu-*"], ["n1", "n1"]]) {
+      expect(() => parseAgentKeys(JSON.stringify({ x: { keys: "key-aaaaaaaaaaaaaaaa", nodes: [a] }, y: { keys: "key-bbbbbbbbbbbbbbbb", nodes: [b] } })), `${a} ${b}`).toThrow(/both declare/);
+    }
+    expect(() => parseAgentKeys(JSON.stringify({ x: { keys: "key-aaaaaaaaaaaaaaaa", nodes: ["rack-1*"] }, y: { keys: "key-bbbbbbbbbbbbbbbb", nodes: ["rack-2*"] } }))).not.toThrow();
   });
 
   it("refuses missing, non-JSON, short, three-key and badly named configurations without echoing keys", () => {

@@ -3,7 +3,7 @@
  * vitest.config.ts binds as AGENT_KEYS. Signing uses the production signer, so a test that
  * passes here exercises the same bytes an agent sends.
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { SIGNED_HEADERS, signatureHeaders, type SignedMetadata } from "../../src/telemetry/signature";
 import type { SnapshotInput } from "../../src/telemetry/snapshot";
 import type { GpuReading } from "../../src/telemetry/nvidia-smi";
@@ -87,8 +87,14 @@ export async function pushOk(body: SnapshotInput, options: PushOptions = {}): Pr
   if (response.status !== 202) throw new Error(`push of ${body.node} answered ${response.status}: ${await response.text()}`);
 }
 
-/** Deletes every node key, so a test sees only the fleet it pushes (KV state outlives a test here). */
+/**
+ * Deletes every node key and releases every node's ownership record, so a test sees only the
+ * fleet it pushes and may push any node as any agent (KV and Durable Object state outlive a test here).
+ */
 export async function clearFleet(kv: KVNamespace): Promise<void> {
+  for (const agent of Object.keys(JSON.parse(env.AGENT_KEYS ?? "{}") as object)) {
+    for (const node of await env.AGENTS.getByName(agent).nodes(Date.now())) await env.NODES.getByName(node).release(node);
+  }
   let cursor: string | undefined;
   do {
     const page = await kv.list({ prefix: NODE_PREFIX, ...(cursor ? { cursor } : {}) });

@@ -17,7 +17,7 @@ import { FIXTURES } from "../fixtures/nvidia-smi";
 
 const eightGpuXml = () => eightGpuXmlFrom(FIXTURES[XML_SOURCE]!);
 
-beforeEach(() => clearFleet(env.ROUTER_KV));
+beforeEach(() => clearFleet(env.ROUTER_KV), 60_000); // 1,200 deletes, slow on a loaded machine
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 

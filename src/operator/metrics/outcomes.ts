@@ -31,7 +31,8 @@ export function refusedCategory(error: unknown): string | null {
 
 const FIELD_REASONS: Record<number, Record<string, string>> = {
   401: { "header.x-agent-id": "unknown_agent", "header.x-timestamp": "bad_timestamp", "header.x-signature": "bad_signature" },
-  400: { agent_id: "agent_mismatch", taken_at: "future_snapshot" },
+  400: { agent_id: "agent_mismatch", taken_at: "future_snapshot", seq: "invalid_seq", endpoint: "endpoint_refused", "header.x-node-endpoint": "endpoint_refused" },
+  403: { node: "node_not_allowed" },
   409: { seq: "stale_seq", node: "node_owned_by_other_agent" },
 };
 const STATUS_REASONS: Record<number, string> = {

@@ -5,9 +5,28 @@
  */
 import { z } from "@hono/zod-openapi";
 
-const MiB = z.number().min(0).max(1e9).nullable();
+/** 16 TiB: far above any GPU's framebuffer (an H200 has 141 GiB), so only nonsense is refused. */
+export const MAX_MIB = 16 * 1024 * 1024;
+const MiB = z.number().min(0).max(MAX_MIB).nullable();
 const Pct = z.number().min(0).max(100).nullable();
 const Count = z.number().int().min(0).nullable();
+
+type Framebuffer = { memory_total_mb: number | null; memory_used_mb: number | null; memory_free_mb: number | null; memory_reserved_mb: number | null };
+
+/**
+ * Free, used and reserved memory can each be at most the total (nvidia-smi's fb_memory_usage
+ * splits the total into them). A reading above it is impossible, and routing would place models on
+ * memory that does not exist (the security review placed a 161 GB model on a GPU reporting 1e9 MiB
+ * free of 1,000), so it is refused, naming the field.
+ */
+function withinTotal(fb: Framebuffer, ctx: z.RefinementCtx): void {
+  const total = fb.memory_total_mb;
+  if (total === null) return;
+  for (const field of ["memory_free_mb", "memory_used_mb", "memory_reserved_mb"] as const) {
+    const value = fb[field];
+    if (value !== null && value > total) ctx.addIssue({ code: "custom", path: [field], message: `${value} MiB is more than memory_total_mb ${total}` });
+  }
+}
 
 export const MigDeviceSchema = z
   .strictObject({
@@ -19,6 +38,7 @@ export const MigDeviceSchema = z
     memory_free_mb: MiB,
     memory_reserved_mb: MiB,
   })
+  .superRefine(withinTotal)
   .openapi("MigDevice", { description: "A MIG instance with its own framebuffer (MiB)" });
 
 export const GpuReadingSchema = z
@@ -32,9 +52,9 @@ export const GpuReadingSchema = z
     memory_reserved_mb: MiB,
     utilization_gpu_pct: Pct,
     utilization_memory_pct: Pct,
-    temperature_c: z.number().min(-100).max(300).nullable(),
-    power_draw_w: z.number().min(0).max(1e5).nullable(),
-    power_limit_w: z.number().min(0).max(1e5).nullable(),
+    temperature_c: z.number().min(-40).max(150).nullable().openapi({ description: "°C; outside −40…150 is a broken sensor or reading, refused" }),
+    power_draw_w: z.number().min(0).max(10_000).nullable(),
+    power_limit_w: z.number().min(0).max(10_000).nullable(),
     pstate: z.string().max(8).nullable(),
     throttle_reasons: z.array(z.string().max(64)).max(64).nullable().openapi({
       description: "Active clock event (throttle) reasons, e.g. sw_power_cap; [] = none active; null = unknown",
@@ -42,6 +62,14 @@ export const GpuReadingSchema = z
     ecc_errors_uncorrected: Count.openapi({ description: "Volatile (since driver load) uncorrected ECC errors" }),
     mig_mode: z.enum(["enabled", "disabled"]).nullable(),
     mig_devices: z.array(MigDeviceSchema).max(64),
+  })
+  .superRefine((gpu, ctx) => {
+    withinTotal(gpu, ctx);
+    gpu.mig_devices.forEach((device, i) => {
+      if (gpu.memory_total_mb !== null && device.memory_total_mb !== null && device.memory_total_mb > gpu.memory_total_mb) {
+        ctx.addIssue({ code: "custom", path: ["mig_devices", i, "memory_total_mb"], message: `${device.memory_total_mb} MiB is more than the GPU's memory_total_mb ${gpu.memory_total_mb}` });
+      }
+    });
   })
   .openapi("GpuReading");
 
