@@ -4,13 +4,18 @@
 // and the signed telemetry path is exercised. Agent logs go to .wrangler/demo-fleet/<node>.log.
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const CAPTURES = "test/fixtures/nvidia-smi";
-/** Different GPU classes; one busy H200 shows an unhealthy GPU in /v1/fleet. */
+const CAPTURES = fileURLToPath(new URL("../test/fixtures/nvidia-smi", import.meta.url));
+/**
+ * Different GPU classes; one busy H200 shows an unhealthy GPU in /v1/fleet. Both H200 captures are
+ * of one physical GPU, so the busy one replays a copy with a UUID of its own (`uuid`): it stands
+ * for a second H200, and the dashboard rightly warns when two nodes report the same UUID.
+ */
 export const DEMO_NODES = [
   { name: "demo-h200", file: "h200-driver580/q_idle.xml", models: ["llama-3.1-70b-instruct"], port: 8001 },
-  { name: "demo-h200-busy", file: "h200-driver580/csv/load-extended-header-units.csv", models: [], port: 8002 },
+  { name: "demo-h200-busy", file: "h200-driver580/csv/load-extended-header-units.csv", models: [], port: 8002, uuid: "GPU-demo-h200-busy" },
   { name: "demo-a10g", file: "public/telegraf/a10g.xml", models: ["qwen2.5-7b-instruct"], port: 8003 },
   { name: "demo-a5000x2", file: "public/telegraf/dual_a5000-v13.xml", models: [], port: 8004 },
 ];
@@ -43,6 +48,21 @@ export function demoAgentKeys() {
   }
 }
 
+/**
+ * The file a demo node replays: the capture itself, or, when the node has a `uuid`, a copy in
+ * `dir` with the capture's GPU UUID replaced by it.
+ */
+export function demoCapture(node, dir) {
+  const path = join(CAPTURES, node.file);
+  if (!node.uuid) return path;
+  const text = readFileSync(path, "utf8");
+  const original = /GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(text)?.[0];
+  if (!original) throw new Error(`${path}: no GPU UUID to replace`);
+  const copy = join(dir, `${node.name}${extname(node.file)}`);
+  writeFileSync(copy, text.split(original).join(node.uuid));
+  return copy;
+}
+
 async function waitForRouter(url, tries = 120) {
   for (let i = 0; i < tries; i++) {
     try {
@@ -68,7 +88,7 @@ export function startDemoFleet(url, key) {
     for (const node of DEMO_NODES) {
       const out = openSync(join(dir, `${node.name}.log`), "a");
       const args = ["--import", "tsx", "cli/agent/index.ts", "run", "--url", url, "--agent-id", AGENT, "--key-file", keyFile,
-        "--from-file", join(CAPTURES, node.file), "--node-name", node.name, "--node-endpoint", `http://127.0.0.1:${node.port}`, "--no-engines", "--interval", "5s"];
+        "--from-file", demoCapture(node, dir), "--node-name", node.name, "--node-endpoint", `http://127.0.0.1:${node.port}`, "--no-engines", "--interval", "5s"];
       if (node.models.length > 0) args.push("--models", node.models.join(","));
       children.push(spawn(process.execPath, args, { stdio: ["ignore", out, out] }));
     }

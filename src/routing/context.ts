@@ -45,7 +45,8 @@ export interface RoutingContextOptions {
   fleetSource: FleetSource;
 }
 
-const DEFAULT_TTL_MS = 2000;
+/** Default of CACHE_TTL_MS: how long an isolate reuses the registry and fleet it read. */
+export const DEFAULT_TTL_MS = 2000;
 
 export class RoutingContext {
   private loaded: LoadedRegistry | null = null;

@@ -20,6 +20,7 @@ import { startWrangler, type DevServer } from "../../bench/servers";
 import type { Registry } from "../../src/registry/schema";
 import type { Decision } from "../../src/routing/schema";
 import { signatureHeaders } from "../../src/telemetry/signature";
+import { DEMO_NODES, demoCapture } from "../../scripts/demo-fleet.js";
 import { FIXTURE_DIR, REPO_ROOT, keyFile } from "./agent-support";
 
 const exec = promisify(execFile);
@@ -52,10 +53,17 @@ async function post(path: string, body: unknown): Promise<Response> {
   return fetch(`${router!.url}${path}`, { method: "POST", headers: admin, body: JSON.stringify(body) });
 }
 
+/** The busy H200 replays the idle one's GPU: like the demo fleet, give it its own UUID (scripts/demo-fleet.js). */
+const CAPTURE_COPIES = mkdtempSync(join(tmpdir(), "dashboard-captures-"));
+function capture(node: (typeof FLEET)[number]): string {
+  const demo = DEMO_NODES.find((d) => d.name === node.node && d.file === node.file);
+  return demo?.uuid ? demoCapture(demo, CAPTURE_COPIES) : join(FIXTURE_DIR, node.file);
+}
+
 /** One push by the agent CLI, as an operator would run it. */
 async function agentOnce(node: (typeof FLEET)[number], key: string): Promise<void> {
   const args = ["--import", "tsx", "cli/agent/index.ts", "once", "--url", router!.url, "--agent-id", AGENT, "--key-file", key,
-    "--from-file", join(FIXTURE_DIR, node.file), "--node-name", node.node, "--node-endpoint", `http://${node.node}.lan:8000`, "--no-engines"];
+    "--from-file", capture(node), "--node-name", node.node, "--node-endpoint", `http://${node.node}.lan:8000`, "--no-engines"];
   const { stdout } = await exec(process.execPath, node.models ? [...args, "--models", node.models] : args, { cwd: REPO_ROOT, timeout: 60_000 });
   expect(stdout).toMatch(/-> 202 accepted/);
 }
@@ -126,6 +134,7 @@ afterAll(async () => {
   await browser?.close();
   await router?.stop();
   if (persist) rmSync(persist, { recursive: true, force: true });
+  rmSync(CAPTURE_COPIES, { recursive: true, force: true });
   if (!process.env["DASHBOARD_SCREENSHOT"]) rmSync(dirname(SCREENSHOT), { recursive: true, force: true });
 });
 
@@ -170,6 +179,15 @@ describe("dashboard in Chromium", () => {
     await pushFleet();
     const context = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
+    // Every answer of 400 or more and every console error, to check at the end that only the two
+    // 401s asked for below happened (a missing favicon used to add a 404).
+    const failures: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) failures.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+    });
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/status of 401/.test(m.text())) failures.push(`console: ${m.text()}`);
+    });
     expect((await page.goto(`${router!.url}/`))?.status()).toBe(401);
     await page.fill("#token", "not-the-token");
     await page.click("button[type=submit]");
@@ -206,9 +224,25 @@ describe("dashboard in Chromium", () => {
     expect(await page.locator('#taxonomy li[data-category="code"] > .top-model strong').isVisible()).toBe(true);
     expect(await page.locator("#decisions tbody tr").count()).toBeGreaterThanOrEqual(5);
 
+    // The demo fleet reports each GPU once, so no duplicate-UUID warning (the workers test shows one).
+    expect(await page.locator("#duplicate-uuids").count()).toBe(0);
+    expect(await page.locator("footer").textContent()).toMatch(/flushed about every 1 s \(METRICS_FLUSH_MS\)\. The fleet is the routing view, at most 2 s old \(CACHE_TTL_MS\)\./);
+
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe("PNG");
+    expect(failures).toEqual(["GET / 401", "POST /login 401"]);
     await context.close();
+  });
+
+  it("keeps every section's content inside its card from a laptop to a wide screen", async () => {
+    for (const width of [1024, 1400, 1920]) {
+      const { context, page } = await loggedIn({ width, height: 900 });
+      const overflowing = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('main > section')].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.id + ' ' + s.scrollWidth + '>' + s.clientWidth)",
+      );
+      expect(overflowing, `at ${width} px`).toEqual([]);
+      await context.close();
+    }
   });
 
   it("refreshes itself with JavaScript on, without reloading the page", async () => {

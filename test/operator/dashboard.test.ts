@@ -219,6 +219,22 @@ describe("dashboard content", () => {
     expect(article).toContain("No winner yet: </strong>not enough samples: control has 12, treatment has 12 of the 50");
   });
 
+  it("warns when several GPUs report one UUID, naming each, and marks their rows", () => {
+    // The builders give GPU index 0 of every node the UUID GPU-test-0: one GPU counted twice.
+    const fleet = section(html, "fleet");
+    const warning = fleet.slice(fleet.indexOf('id="duplicate-uuids"'), fleet.indexOf("</div>", fleet.indexOf('id="duplicate-uuids"')));
+    expect(fleet).toContain('<div class="warning" role="alert" id="duplicate-uuids">');
+    expect(warning).toContain("<li><code>GPU-test-0</code>: dash-fresh #0, dash-stale #0 (stale)</li>");
+    expect(warning).not.toContain("GPU-test-1");
+    expect(fleet.match(/class="badge warn duplicate-uuid"/g)).toHaveLength(2);
+  });
+
+  it("gives the footer's settings as values: this test's CACHE_TTL_MS and METRICS_FLUSH_MS are 0", () => {
+    const footer = html.slice(html.indexOf("<footer>"), html.indexOf("</footer>"));
+    expect(footer).toContain("flushed after each request (METRICS_FLUSH_MS)");
+    expect(footer).toContain("read afresh for every page (CACHE_TTL_MS)");
+  });
+
   it("lists the last routing decisions", () => {
     const decisions = section(html, "decisions");
     expect(decisions).toContain(`data-decision="${decision.decision_id}"`);
@@ -226,9 +242,11 @@ describe("dashboard content", () => {
   });
 
   it("loads nothing from elsewhere and leaves the live kernel's placement ledger alone", async () => {
-    expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/);
+    // The one linked resource is the icon, inline as a data: URL (else the browser asks for /favicon.ico: a 404).
+    expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
+    expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)="(?!data:)/);
     // Links stay on this router (node endpoints appear as text, never as links or sources).
-    expect(html.match(/(href|src|action)="[^"]*"/g)!.every((attr) => /="\//.test(attr))).toBe(true);
+    expect(html.match(/(href|src|action)="[^"]*"/g)!.every((attr) => /="(\/|data:)/.test(attr))).toBe(true);
     expect(html).toContain("<script>"); // the inline refresh script
     // The decision above was placed, so the ledger holds it; rendering the page (top models) added nothing.
     expect(decision.placement).not.toBeNull();

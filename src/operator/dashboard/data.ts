@@ -5,15 +5,15 @@
  * ranked once per registry version with canary.ts's topModels, which uses a fresh reference kernel
  * without a fleet — never the live kernel, whose route() records placements in its ledger.
  */
-import type { Env } from "../../env";
+import { intSetting, type Env } from "../../env";
 import { topModels } from "../../experiments/canary";
 import { buildReport } from "../../experiments/report";
 import type { Registry } from "../../registry/schema";
-import type { RoutingContext } from "../../routing/context";
+import { DEFAULT_TTL_MS, type RoutingContext } from "../../routing/context";
 import { buildFleetView } from "../../telemetry/view";
 import { experimentSnapshots } from "../experiment-snapshots";
 import { STORED } from "../metrics/catalog";
-import type { MetricsRecorder } from "../metrics/recorder";
+import { FLUSH_INTERVAL_MS, type MetricsRecorder } from "../metrics/recorder";
 import type { MetricsState } from "../metrics/series";
 import { MetricsStore } from "../metrics/store";
 import type { DashboardData } from "./page";
@@ -72,5 +72,7 @@ export async function loadDashboard(options: LoadOptions): Promise<DashboardData
     decisions: state?.decisions ?? null,
     decisionTotals: decisionTotals(state),
     loginEnabled: Boolean(env.ADMIN_TOKEN),
+    cacheTtlMs: intSetting(env.CACHE_TTL_MS, DEFAULT_TTL_MS),
+    metricsFlushMs: intSetting(env.METRICS_FLUSH_MS, FLUSH_INTERVAL_MS),
   };
 }

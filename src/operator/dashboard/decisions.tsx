@@ -14,7 +14,8 @@ export interface DecisionsProps {
 export function DecisionsSection(props: DecisionsProps) {
   const total = [...props.totals.values()].reduce((a, b) => a + b, 0);
   return (
-    <section id="decisions">
+    // Wide: seven columns with model and experiment ids overflow half the page (1,400 px and up).
+    <section id="decisions" class="wide">
       <h2>Recent routing decisions</h2>
       <p class="muted">
         {total} in all

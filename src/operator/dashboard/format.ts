@@ -24,6 +24,11 @@ export function gib(mib: number | null): string {
   return mib === null ? UNKNOWN : `${(mib / 1024).toFixed(1)} GiB`;
 }
 
+/** Milliseconds as "2 s", "1.5 s", "250 ms": settings in the footer. */
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 /** Seconds as "4.2 s", "3 min", "2.5 h". */
 export function age(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;

@@ -11,8 +11,14 @@ import type { RecentDecision } from "../metrics/series";
 import { DecisionsSection } from "./decisions";
 import { ExperimentsSection } from "./experiments";
 import { FleetSection } from "./fleet";
+import { seconds } from "./format";
 import { REFRESH_S, REFRESH_SCRIPT, STYLE } from "./style";
 import { TaxonomySection } from "./taxonomy";
+
+/** A small router glyph as an SVG data URL (the CSP allows data: images, nothing external). */
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2330"/><path d="M3 8h4l2-4m-2 4 2 4h4" stroke="#fff" stroke-width="1.6" fill="none"/></svg>',
+)}`;
 
 function Shell(props: { title: string; children: Child; script?: boolean }) {
   return (
@@ -21,6 +27,8 @@ function Shell(props: { title: string; children: Child; script?: boolean }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
+        {/* An inline icon: without one the browser asks for /favicon.ico and logs a 404. */}
+        <link rel="icon" href={FAVICON} />
         <title>{props.title}</title>
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       </head>
@@ -43,6 +51,9 @@ export interface DashboardData {
   decisionTotals: ReadonlyMap<string, number>;
   /** Whether a login exists at all (ADMIN_TOKEN set), so a logout button makes sense. */
   loginEnabled: boolean;
+  /** CACHE_TTL_MS and METRICS_FLUSH_MS as this isolate applies them (defaults filled in), in ms. */
+  cacheTtlMs: number;
+  metricsFlushMs: number;
 }
 
 export const DECISIONS_SHOWN = 20;
@@ -74,7 +85,11 @@ export function DashboardPage(props: { data: DashboardData }) {
         <DecisionsSection decisions={data.decisions} totals={data.decisionTotals} shown={DECISIONS_SHOWN} />
         <ExperimentsSection reports={data.reports} limit={data.experimentLimit} />
       </main>
-      <footer>Counters come from the metrics Durable Object (every isolate, flushed about once a second); the fleet is the routing view, at most CACHE_TTL_MS old.</footer>
+      <footer>
+        Counters come from the metrics Durable Object: every isolate's,{" "}
+        {data.metricsFlushMs === 0 ? "flushed after each request" : `flushed about every ${seconds(data.metricsFlushMs)}`} (METRICS_FLUSH_MS). The
+        fleet is the routing view, {data.cacheTtlMs === 0 ? "read afresh for every page" : `at most ${seconds(data.cacheTtlMs)} old`} (CACHE_TTL_MS).
+      </footer>
     </Shell>
   );
 }

@@ -1,6 +1,8 @@
 /**
  * The dashboard's stylesheet and refresh script, inlined into every page (no CDN, no fonts, no
  * external file). Tables turn into stacked cards below 640 px so a phone needs no side-scrolling.
+ * Every section spans the page: the decisions table has seven columns (half a page overflowed),
+ * and the taxonomy tree flows into columns instead of one long half-width list.
  */
 
 export const REFRESH_S = 5;
@@ -36,6 +38,9 @@ tbody.stale td,tbody.stale th{opacity:.55}
 ul.reasons{margin:.2rem 0 0;padding-left:1rem;font-size:12px;color:var(--bad)}
 ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:1.1rem;border-left:1px dashed #c5cad6}
 ul.tree{padding-left:0;border-left:0}
+#taxonomy{grid-column:1/-1}
+#taxonomy>ul.tree{columns:3 20rem;column-gap:1.5rem}
+#taxonomy>ul.tree>li{break-inside:avoid;margin-top:0}
 ul.tree li{margin:.3rem 0}
 article.experiment{border-top:1px solid var(--line);padding-top:.4rem;margin-top:.4rem}
 article.experiment:first-of-type{border-top:0;margin-top:0}
@@ -45,6 +50,10 @@ figure.chart{margin:0}
 figcaption{font-size:12px;color:var(--muted)}
 svg.ci-chart{width:100%;height:auto;display:block}
 table.decisions-table{font-size:13px}
+table.decisions-table td{overflow-wrap:anywhere}
+.warning{border:1px solid var(--warn);border-radius:6px;background:#fdf6e9;padding:.4rem .6rem;margin:.3rem 0 .6rem;font-size:13px}
+.warning ul{margin:.3rem 0 0;padding-left:1.1rem}
+.warning code{overflow-wrap:anywhere}
 footer{max-width:1280px;margin:0 auto;padding:0 1rem 1rem;font-size:12px;color:var(--muted)}
 .login{max-width:24rem;margin:4rem auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:1.25rem}
 .login input{width:100%;font:inherit;padding:.45rem;margin:.3rem 0 .8rem;border:1px solid #aab;border-radius:6px}
