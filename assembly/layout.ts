@@ -11,7 +11,7 @@
  */
 
 /** Bumped whenever a slot below changes meaning; checked by the host at start-up. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** i32 slots: counts and the byte offsets of every column the host packed. */
 export const HEADER_BASE = 1024;
@@ -25,7 +25,7 @@ export const OUT_BASE = 6144;
 export const RESULTS_BASE = 8192;
 /** i32 category indices of the fallback walk, at most MAX_DEPTH. */
 export const PATH_BASE = 16384;
-/** i32 candidate GPUs of one placement, at most CANDIDATE_LIMIT. */
+/** Candidates of one placement, at most CANDIDATE_LIMIT: i32 pairs (gpu, engine; -1 = none). */
 export const CANDIDATES_BASE = 20480;
 /** Ring of the last LOADS_RING model loads this kernel placed: i32 pairs (gpu, model). */
 export const LOADS_BASE = 24576;
@@ -79,8 +79,8 @@ export const H_GPU_RANK = 38; // i32[G], position of each GPU in H_GPU_SORTED
 export const H_NODE_TAKEN_AT = 39; // f64[N], snapshot time in ms since epoch
 export const H_NODE_GPU_OFF = 40; // i32[N+1]
 export const H_NODE_GPU_IDX = 41; // i32[...], each node's GPUs in H_GPU_SORTED order
-export const H_MODEL_NODE_OFF = 42; // i32[M+1]
-export const H_MODEL_NODE_IDX = 43; // i32[...], nodes that already serve the model
+export const H_MODEL_ENG_OFF = 42; // i32[M+1]
+export const H_MODEL_ENG_IDX = 43; // i32[...], engines (replicas) that serve the model, see H_ENG_*
 // What this kernel placed since each node's snapshot; the host carries it over, node by node,
 // until a newer snapshot of that node arrives.
 export const H_LOADS_NEXT = 44; // value, not an offset: model loads recorded so far (ring index = n % LOADS_RING)
@@ -89,7 +89,30 @@ export const H_GPU_RESERVED = 46; // f64[G] MiB of model loads placed on the GPU
 export const H_GPU_MARK = 47; // i32[G] per-call stamp: GPU already a candidate
 export const H_MODEL_LOADS = 48; // i32[M] entries of the model in the loads ring
 export const H_GPU_TOTAL = 49; // f64[G] memory of the GPU, NaN = unknown
-export const HEADER_SLOTS = 56;
+export const H_GPU_LOADER = 50; // i32[G] engine that may load a model onto the GPU, -1 = none (fixed engines only, or no endpoint)
+// Replica sources ("engines", E of them): the node's serving engines, plus per node one pseudo
+// engine for models its snapshot lists that no engine reports (load unknown), and one loader
+// for a node without engine data (GPU telemetry only, as before engines existed).
+export const H_ENGINES = 51; // value, not an offset: E
+export const H_ENG_NODE = 52; // i32[E]
+export const H_ENG_FLAGS = 53; // i32[E], ENG_* bits
+export const H_ENG_LOAD = 54; // f64[E*ENG_STRIDE], ENG_* slots below; NaN = unknown
+export const H_ENG_SENT = 55; // i32[E] requests this kernel placed on the engine since its node's snapshot
+export const H_ENG_GPU_OFF = 56; // i32[E+1]
+export const H_ENG_GPU_IDX = 57; // i32[...], the engine's GPUs in placement order
+export const HEADER_SLOTS = 64;
+
+// Engine flags (H_ENG_FLAGS).
+export const ENG_KNOWN = 1; // running, waiting or KV-cache usage is known: the engine's own load is scored
+export const ENG_ON_DEMAND = 2; // may load models it does not serve (Ollama, or a node without engine data)
+
+// Engine load slots (f64 at H_ENG_LOAD + e * ENG_STRIDE).
+export const ENG_STRIDE = 5;
+export const EL_RUNNING = 0;
+export const EL_WAITING = 1;
+export const EL_KV = 2; // KV-cache usage, 0-1
+export const EL_CAPACITY = 3; // requests the engine runs at once: running / KV usage when both are known, else C_DEFAULT_CAPACITY
+export const EL_READ_AT = 4; // ms since epoch
 
 // Config slots (f64 index into CONFIG_BASE).
 export const C_MAX_TEMPERATURE = 0;
@@ -97,6 +120,11 @@ export const C_MAX_UTILIZATION = 1;
 export const C_REQUEST_LOAD = 2; // utilization points one placed request is assumed to add
 export const C_PLACEMENT_CHOICES = 3; // 1 = always the best GPU; 2 = the better of two drawn by the request's seed
 export const C_THERMAL_MARGIN = 4; // °C below the temperature limit a GPU must be for the preferred pass
+export const C_SAT_WAITING = 5; // an engine with this many requests waiting (own placements included) is saturated
+export const C_SAT_KV = 6; // an engine with this KV-cache usage (own placements included) is saturated
+export const C_DEFAULT_CAPACITY = 7; // batch capacity assumed for an engine whose running / KV usage do not tell it
+export const C_OWN_WEIGHT = 8; // own placements since a snapshot count this many times (this isolate's share of traffic, inverted)
+export const CONFIG_SLOTS = 16;
 
 // Request slots (f64 index into REQUEST_BASE). Absent limits are passed as +Inf / 0.
 export const R_CATEGORY = 0;
@@ -141,6 +169,7 @@ export const RS_BASE = 24; // f64
 export const RS_BENCHMARK = 32; // f64
 export const RS_CONFIDENCE = 40; // f64
 export const RS_MEMORY = 48; // f64, MiB the model needs at that precision
+export const RS_ENGINE = 56; // i32, engine (replica source) the placement went to, -1 = none
 
 export const PLACED_SERVING = 1; // the node serves the model (or this kernel just loaded it there)
 export const PLACED_STALE = 2; // last-resort tier: the node's snapshot is stale

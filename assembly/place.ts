@@ -1,37 +1,46 @@
-// GPU placement: which GPU takes a model. Called by route() for each ranked candidate; route()
-// records only the chosen one (recordPlacement).
+// GPU placement: which replica (engine, GPU) takes a model. Called by route() for each ranked
+// candidate; route() records only the chosen one (recordPlacement).
 //
-// Two kinds of candidate GPU, in this order:
-//   serving — GPUs of nodes whose snapshot says they serve the model, and GPUs this kernel sent a
-//             load of it to since (the LOADS ring); the weights are resident, so they need only
-//             the headroom free — and a total memory that can hold the model at all;
-//   load    — healthy GPUs with room for the model's footprint plus the headroom, most free first.
+// The host packs each node's serving engines as replica sources (src/kernel/replicas.ts): real
+// engines with their own load (running, waiting, KV-cache usage), a pseudo engine for models a
+// node lists without an engine reporting them, and a loader for a node without engine data.
+// Two kinds of candidate, in this order:
+//   serving — engines that serve the model (and GPUs this kernel sent a load of it to since, the
+//             LOADS ring). An engine whose load is known is scored by its load factor, requests in
+//             it (running + waiting + this kernel's placements since its snapshot × C_OWN_WEIGHT)
+//             per unit of batch capacity, and is saturated when the predicted queue reaches
+//             C_SAT_WAITING or the predicted KV-cache usage C_SAT_KV (the Gateway API Inference
+//             Extension's saturation detector). GPU utilization is not a health signal for it:
+//             a serving engine reads 100% under light load. An engine of unknown load is scored by
+//             the GPU's utilization as before engines existed, and ranks after every known one.
+//   load    — only when no replica is unsaturated: GPUs of an on-demand engine (or of a node
+//             without engine data) with room for the model's footprint plus the headroom, most
+//             free first. A node with only fixed engines never gets a model it does not serve.
 // Among at most CANDIDATE_LIMIT candidates of a kind: the better of two drawn by the request's
 // seed (power of two choices), or the best when C_PLACEMENT_CHOICES is 1. Between snapshots the
-// view is frozen, so always naming the single best GPU would send it every request until the next
-// push; the draw spreads them, and what this kernel sent since a node's snapshot counts against
-// that node's GPUs (estimated utilization, reserved memory) until its agent reports again.
-// route() asks first in the strict pass — under the utilization limit counting what was sent since
-// the snapshot, and C_THERMAL_MARGIN below the temperature limit, because a GPU keeps heating for
-// the seconds until its next push — for every ranked model before any lenient pass, which trusts
-// the snapshot alone. A lower-ranked model with spare capacity is preferred to queueing behind a
-// saturated better one, and own estimates never turn into a refusal.
+// view is frozen, and every isolate of the worker sees the same one: always naming the single best
+// replica would herd every isolate onto it; the draw spreads them.
+// route() asks first in the strict pass (unsaturated, thermal margin) for every ranked model
+// before any lenient pass, which trusts the snapshot alone: a lower-ranked model with spare
+// capacity is preferred to queueing behind a saturated better one.
 import {
   H_GPUS, H_GPU_NODE, H_GPU_FREE, H_GPU_TEMP, H_GPU_UTIL, H_GPU_HEALTHY, H_GPU_SORTED, H_GPU_RANK,
-  H_NODE_TAKEN_AT, H_NODE_GPU_OFF, H_NODE_GPU_IDX, H_MODEL_NODE_OFF, H_MODEL_NODE_IDX, H_GPU_SENT,
-  H_GPU_RESERVED, H_GPU_MARK, H_MODEL_LOADS, H_GPU_TOTAL, H_LOADS_NEXT, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE,
-  LOADS_RING, C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
+  H_NODE_TAKEN_AT, H_MODEL_ENG_OFF, H_MODEL_ENG_IDX, H_GPU_SENT, H_GPU_RESERVED, H_GPU_MARK,
+  H_MODEL_LOADS, H_GPU_TOTAL, H_GPU_LOADER, H_LOADS_NEXT, H_ENG_NODE, H_ENG_FLAGS, H_ENG_LOAD, H_ENG_SENT,
+  H_ENG_GPU_OFF, H_ENG_GPU_IDX, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE, LOADS_RING,
+  C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
+  C_SAT_WAITING, C_SAT_KV, C_OWN_WEIGHT, ENG_KNOWN, ENG_ON_DEMAND, ENG_STRIDE, EL_RUNNING, EL_WAITING,
+  EL_KV, EL_CAPACITY, EL_READ_AT,
 } from "./layout";
 import { header, config, getI32, setI32, getF64, setF64 } from "./memory";
 
-/** Set by findGpu: whether the GPU it returned is a serving candidate (no load needed). */
+/** Set by findGpu: whether the GPU it returned is a serving candidate (no load needed), and its engine. */
 export let foundServing: bool = false;
+export let foundEngine: i32 = -1;
 let stamp: i32 = 0;
-// Most effective free memory among the GPUs usable in the current pass, computed on the pass's
-// first miss (passCanPlace). A candidate needing more cannot load anywhere and skips the scan,
-// and a pass where even the headroom does not fit stops early: without this, a fleet the
-// estimate calls saturated made every ranked model scan every GPU. Lazy, so the common case
-// (the best model places at once) never pays the O(GPUs) scan.
+// Most effective free memory among the GPUs a load may use in the current pass, computed on the
+// pass's first load scan. A model needing more cannot load anywhere and skips the scan: without
+// this, a fleet the estimate calls full made every ranked model scan every GPU.
 let passMaxFree: f64 = Infinity;
 let passKnown: bool = false;
 let passStale: bool = false;
@@ -45,19 +54,6 @@ export function startPass(stale: bool, strict: bool): void {
   passStrict = strict;
 }
 
-/** False when nothing can be placed in this pass: no usable GPU has even the headroom free. */
-export function passCanPlace(now: f64, staleAfter: f64, headroom: f64): bool {
-  if (!passKnown) {
-    passMaxFree = -Infinity;
-    const gpus = header(H_GPUS);
-    for (let g = 0; g < gpus; g++) {
-      if (usable(g, passStale, passStrict, now, staleAfter) && effectiveFree(g) > passMaxFree) passMaxFree = effectiveFree(g);
-    }
-    passKnown = true;
-  }
-  return passMaxFree >= headroom;
-}
-
 /** Healthy = temperature and utilization known and under the registry's thresholds. */
 export function initFleet(): void {
   const gpus = header(H_GPUS);
@@ -67,7 +63,7 @@ export function initFleet(): void {
     const t = getF64(H_GPU_TEMP, g);
     const u = getF64(H_GPU_UTIL, g);
     // NaN (unknown) fails both comparisons: unknown is not healthy.
-    store<i32>(header(H_GPU_MARK) + (g << 2), 0);
+    setI32(H_GPU_MARK, g, 0);
     setI32(H_GPU_HEALTHY, g, t < maxTemperature && u < maxUtilization ? 1 : 0);
   }
 }
@@ -80,25 +76,105 @@ export function initFleet(): void {
   return getF64(H_GPU_FREE, g) - getF64(H_GPU_RESERVED, g);
 }
 
-@inline function candidate(i: i32): i32 {
-  return load<i32>(CANDIDATES_BASE + (i << 2));
+@inline function candidateGpu(i: i32): i32 {
+  return load<i32>(CANDIDATES_BASE + (i << 3));
+}
+
+@inline function candidateEngine(i: i32): i32 {
+  return load<i32>(CANDIDATES_BASE + (i << 3) + 4);
+}
+
+@inline function addCandidate(count: i32, g: i32, e: i32): void {
+  store<i32>(CANDIDATES_BASE + (count << 3), g);
+  store<i32>(CANDIDATES_BASE + (count << 3) + 4, e);
+}
+
+@inline function engLoad(e: i32, slot: i32): f64 {
+  return load<f64>(header(H_ENG_LOAD) + ((e * ENG_STRIDE + slot) << 3));
+}
+
+@inline function known(e: i32): bool {
+  return e >= 0 && (getI32(H_ENG_FLAGS, e) & ENG_KNOWN) != 0;
+}
+
+@inline function nodeFresh(node: i32, now: f64, staleAfter: f64): bool {
+  return now - getF64(H_NODE_TAKEN_AT, node) < staleAfter;
+}
+
+/** Requests the engine runs now: running, else what its KV-cache usage implies, else none. */
+@inline function busy(e: i32): f64 {
+  const running = engLoad(e, EL_RUNNING);
+  if (!isNaN(running)) return running;
+  const kv = engLoad(e, EL_KV);
+  return isNaN(kv) ? 0 : kv * engLoad(e, EL_CAPACITY);
+}
+
+@inline function ownLoad(e: i32): f64 {
+  return <f64>getI32(H_ENG_SENT, e) * config(C_OWN_WEIGHT);
+}
+
+@inline function waitingOf(e: i32): f64 {
+  const waiting = engLoad(e, EL_WAITING);
+  return isNaN(waiting) ? 0 : waiting;
+}
+
+/** Requests in the engine, own placements since its snapshot included, per unit of batch capacity. */
+export function loadFactor(e: i32): f64 {
+  return (busy(e) + waitingOf(e) + ownLoad(e)) / engLoad(e, EL_CAPACITY);
+}
+
+/** Saturated: the predicted queue or KV-cache usage reaches the registry's thresholds. */
+export function saturated(e: i32): bool {
+  const capacity = engLoad(e, EL_CAPACITY);
+  const inBatch = busy(e) + ownLoad(e);
+  const queue = waitingOf(e) + Math.max(0, inBatch - capacity);
+  let kv = inBatch / capacity;
+  const reported = engLoad(e, EL_KV);
+  if (reported > kv) kv = reported;
+  return queue >= config(C_SAT_WAITING) || kv >= config(C_SAT_KV);
+}
+
+/** The fresh tier: node snapshot and (for a known engine) the engine's own reading are recent. */
+function engineInTier(e: i32, stale: bool, now: f64, staleAfter: f64): bool {
+  let fresh = nodeFresh(getI32(H_ENG_NODE, e), now, staleAfter);
+  if (fresh && known(e)) fresh = now - engLoad(e, EL_READ_AT) < staleAfter;
+  return fresh != stale;
 }
 
 /** Healthy by its snapshot, of the wanted tier, and (strict) with utilization and thermal headroom. */
 function usable(g: i32, stale: bool, strict: bool, now: f64, staleAfter: f64): bool {
   if (getI32(H_GPU_HEALTHY, g) == 0) return false;
-  if (!(now - getF64(H_NODE_TAKEN_AT, getI32(H_GPU_NODE, g)) < staleAfter) != stale) return false;
+  if (nodeFresh(getI32(H_GPU_NODE, g), now, staleAfter) == stale) return false;
   return !strict || (estimatedUtil(g) < config(C_MAX_UTILIZATION) && getF64(H_GPU_TEMP, g) < config(C_MAX_TEMPERATURE) - config(C_THERMAL_MARGIN));
 }
 
-/** Serving kind: lower estimated utilization, then more free memory, then placement order. */
-function servingBetter(a: i32, b: i32): bool {
-  const ua = estimatedUtil(a);
-  const ub = estimatedUtil(b);
-  if (ua != ub) return ua < ub;
-  const fa = effectiveFree(a);
-  const fb = effectiveFree(b);
-  if (fa != fb) return fa > fb;
+/** A GPU of a known engine: only temperature counts (utilization reads 100% under light load). */
+@inline function coolEnough(g: i32, strict: bool): bool {
+  const limit = strict ? config(C_MAX_TEMPERATURE) - config(C_THERMAL_MARGIN) : config(C_MAX_TEMPERATURE);
+  return getF64(H_GPU_TEMP, g) < limit;
+}
+
+/** A serving GPU of an engine of unknown load must have the headroom free and hold the model at all. */
+@inline function canServe(g: i32, memory: f64, headroom: f64): bool {
+  return effectiveFree(g) >= headroom && getF64(H_GPU_TOTAL, g) >= memory;
+}
+
+/** Serving kind: known load first (lower load factor), else lower estimated utilization, more free memory; then placement order. */
+function servingBetter(a: i32, ea: i32, b: i32, eb: i32): bool {
+  const ka = known(ea);
+  if (ka != known(eb)) return ka;
+  if (ka) {
+    const la = loadFactor(ea);
+    const lb = loadFactor(eb);
+    if (la != lb) return la < lb;
+  } else {
+    const ua = estimatedUtil(a);
+    const ub = estimatedUtil(b);
+    if (ua != ub) return ua < ub;
+    const fa = effectiveFree(a);
+    const fb = effectiveFree(b);
+    if (fa != fb) return fa > fb;
+  }
   return getI32(H_GPU_RANK, a) < getI32(H_GPU_RANK, b);
 }
 
@@ -113,49 +189,65 @@ function loadBetter(a: i32, b: i32): bool {
   return getI32(H_GPU_RANK, a) < getI32(H_GPU_RANK, b);
 }
 
-@inline function better(a: i32, b: i32, serving: bool): bool {
-  return serving ? servingBetter(a, b) : loadBetter(a, b);
+@inline function better(i: i32, j: i32, serving: bool): bool {
+  return serving
+    ? servingBetter(candidateGpu(i), candidateEngine(i), candidateGpu(j), candidateEngine(j))
+    : loadBetter(candidateGpu(i), candidateGpu(j));
 }
 
-/** One of `count` candidates: the best, or the better of two the seed draws. -1 when none. */
+/** One of `count` candidates (its position): the best, or the better of two the seed draws. -1 when none. */
 function choose(count: i32, serving: bool, seed: f64): i32 {
   if (count == 0) return -1;
-  if (count == 1) return candidate(0);
+  if (count == 1) return 0;
   if (config(C_PLACEMENT_CHOICES) < 2) {
-    let best = candidate(0);
-    for (let i = 1; i < count; i++) if (better(candidate(i), best, serving)) best = candidate(i);
+    let best = 0;
+    for (let i = 1; i < count; i++) if (better(i, best, serving)) best = i;
     return best;
   }
   const k = <f64>count;
   const first = <i32>(seed % k);
   let second = <i32>(Math.floor(seed / k) % k);
   if (second == first) second = (first + 1) % count;
-  const a = candidate(first);
-  const b = candidate(second);
-  return better(b, a, serving) ? b : a;
+  return better(second, first, serving) ? second : first;
 }
 
-/** A serving GPU must have the headroom free and be large enough for the model (unknown size is not). */
-@inline function canServe(g: i32, memory: f64, headroom: f64): bool {
-  return effectiveFree(g) >= headroom && getF64(H_GPU_TOTAL, g) >= memory;
+/** The first GPU of known engine `e`, in placement order, cool enough for this pass; -1 when none. */
+function coolGpu(e: i32, strict: bool): i32 {
+  const to = getI32(H_ENG_GPU_OFF, e + 1);
+  for (let j = getI32(H_ENG_GPU_OFF, e); j < to; j++) {
+    const g = getI32(H_ENG_GPU_IDX, j);
+    if (coolEnough(g, strict)) return g;
+  }
+  return -1;
 }
 
 function servingCandidates(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
   stamp++;
   let count = 0;
-  const nodesFrom = getI32(H_MODEL_NODE_OFF, model);
-  const serving = getI32(H_MODEL_NODE_OFF, model + 1) - nodesFrom;
-  // Start at a node the seed picks: with more than CANDIDATE_LIMIT GPUs serving the model, a fixed
-  // start would always offer the same (lowest-numbered) nodes.
-  const start = serving > 0 ? <i32>(seed % <f64>serving) : 0;
-  for (let i = 0; i < serving && count < CANDIDATE_LIMIT; i++) {
-    const node = getI32(H_MODEL_NODE_IDX, nodesFrom + (start + i) % serving);
-    const gpusTo = getI32(H_NODE_GPU_OFF, node + 1);
-    for (let j = getI32(H_NODE_GPU_OFF, node); j < gpusTo && count < CANDIDATE_LIMIT; j++) {
-      const g = getI32(H_NODE_GPU_IDX, j);
-      if (!usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) continue;
+  const from = getI32(H_MODEL_ENG_OFF, model);
+  const replicas = getI32(H_MODEL_ENG_OFF, model + 1) - from;
+  // Start at a replica the seed picks: with more than CANDIDATE_LIMIT replicas, a fixed start would
+  // always offer the same (lowest-numbered) ones.
+  const start = replicas > 0 ? <i32>(seed % <f64>replicas) : 0;
+  for (let i = 0; i < replicas && count < CANDIDATE_LIMIT; i++) {
+    const e = getI32(H_MODEL_ENG_IDX, from + (start + i) % replicas);
+    if (!engineInTier(e, stale, now, staleAfter)) continue;
+    if (known(e)) {
+      // One candidate per engine: its load is the engine's, whichever of its GPUs runs the request.
+      if (strict && saturated(e)) continue;
+      const g = coolGpu(e, strict);
+      if (g < 0) continue;
       setI32(H_GPU_MARK, g, stamp);
-      store<i32>(CANDIDATES_BASE + (count++ << 2), g);
+      addCandidate(count++, g, e);
+      continue;
+    }
+    // Load unknown: each usable GPU is a candidate, scored by its own utilization.
+    const to = getI32(H_ENG_GPU_OFF, e + 1);
+    for (let j = getI32(H_ENG_GPU_OFF, e); j < to && count < CANDIDATE_LIMIT; j++) {
+      const g = getI32(H_ENG_GPU_IDX, j);
+      if (getI32(H_GPU_MARK, g) == stamp || !usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) continue;
+      setI32(H_GPU_MARK, g, stamp);
+      addCandidate(count++, g, e);
     }
   }
   // Most models have no recent load: skip the ring for them.
@@ -166,37 +258,62 @@ function servingCandidates(model: i32, memory: f64, headroom: f64, stale: bool, 
     const slot = LOADS_BASE + (((loads - kept + i) % LOADS_RING) << 3);
     const g = load<i32>(slot);
     if (load<i32>(slot + 4) != model || getI32(H_GPU_MARK, g) == stamp) continue;
-    if (!usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) continue;
+    const e = getI32(H_GPU_LOADER, g);
+    if (known(e)) {
+      if (!engineInTier(e, stale, now, staleAfter) || !coolEnough(g, strict) || (strict && saturated(e))) continue;
+    } else if (!usable(g, stale, strict, now, staleAfter) || !canServe(g, memory, headroom)) {
+      continue;
+    }
     setI32(H_GPU_MARK, g, stamp);
-    store<i32>(CANDIDATES_BASE + (count++ << 2), g);
+    addCandidate(count++, g, e);
   }
   return count;
 }
 
+/** A GPU a load may use in this pass: an on-demand engine's (unsaturated when strict) or a node's without engine data. */
+function loadable(g: i32, stale: bool, strict: bool, now: f64, staleAfter: f64): bool {
+  const e = getI32(H_GPU_LOADER, g);
+  if (e < 0 || !usable(g, stale, strict, now, staleAfter)) return false;
+  return !(strict && known(e) && saturated(e));
+}
+
 function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
-  let count = 0;
   const gpus = header(H_GPUS);
+  if (!passKnown) {
+    passMaxFree = -Infinity;
+    for (let g = 0; g < gpus; g++) {
+      if (loadable(g, passStale, passStrict, now, staleAfter) && effectiveFree(g) > passMaxFree) passMaxFree = effectiveFree(g);
+    }
+    passKnown = true;
+  }
   if (!(need <= passMaxFree)) return 0;
+  let count = 0;
   for (let r = 0; r < gpus && count < CANDIDATE_LIMIT; r++) {
     const g = getI32(H_GPU_SORTED, r);
     // Sorted by reported free memory: once it is short, every later GPU is short too.
     if (!(getF64(H_GPU_FREE, g) >= need)) break;
-    if (usable(g, stale, strict, now, staleAfter) && effectiveFree(g) >= need) store<i32>(CANDIDATES_BASE + (count++ << 2), g);
+    if (loadable(g, stale, strict, now, staleAfter) && effectiveFree(g) >= need) addCandidate(count++, g, getI32(H_GPU_LOADER, g));
   }
   return count;
 }
 
 /** A GPU for `model` in one pass (fresh or stale nodes; strict or lenient); -1 when none fits. */
 export function findGpu(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
-  let g = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter, seed), true, seed);
-  foundServing = g >= 0;
-  if (g < 0) g = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter), false, seed);
-  return g;
+  let i = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter, seed), true, seed);
+  foundServing = i >= 0;
+  if (i < 0) i = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter), false, seed);
+  if (i < 0) {
+    foundEngine = -1;
+    return -1;
+  }
+  foundEngine = candidateEngine(i);
+  return candidateGpu(i);
 }
 
-/** Counts a chosen placement against its GPU until that node's next snapshot. */
-export function recordPlacement(g: i32, model: i32, memory: f64, serving: bool): void {
+/** Counts a chosen placement against its GPU and engine until that node's next snapshot. */
+export function recordPlacement(g: i32, e: i32, model: i32, memory: f64, serving: bool): void {
   setI32(H_GPU_SENT, g, getI32(H_GPU_SENT, g) + 1);
+  if (e >= 0) setI32(H_ENG_SENT, e, getI32(H_ENG_SENT, e) + 1);
   if (serving) return;
   setF64(H_GPU_RESERVED, g, getF64(H_GPU_RESERVED, g) + memory);
   const loads = header(H_LOADS_NEXT);

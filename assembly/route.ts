@@ -10,13 +10,13 @@ import {
   R_USE_DENY, R_TOP_K, R_NOW_MS, R_STALE_AFTER_MS, R_HEADROOM_MB, R_SEED, R_RECORD, FLAG_ALLOWED, FLAG_DENIED,
   O_STATUS, O_RESULTS, O_PATH_LEN, O_REJECTED, O_RESOLVED, STATUS_OK, STATUS_NO_MODEL,
   STATUS_NO_GPU, STATUS_BAD_REQUEST, PATH_BASE, RESULTS_BASE, RESULT_STRIDE, RS_MODEL, RS_GPU,
-  RS_PRECISION, RS_PLACEMENT_FLAGS, RS_TOTAL, RS_BASE, RS_BENCHMARK, RS_CONFIDENCE, RS_MEMORY,
+  RS_PRECISION, RS_PLACEMENT_FLAGS, RS_TOTAL, RS_BASE, RS_BENCHMARK, RS_CONFIDENCE, RS_MEMORY, RS_ENGINE,
   PLACED_SERVING, PLACED_STALE, REJECT_MEMORY, REJECT_CONTEXT, REJECT_PARAMS, REJECT_NOT_ALLOWED,
   REJECT_DENIED, REJECT_MIN_SCORE, REJECT_PRECISION, REJECT_NO_GPU,
 } from "./layout";
 import { header, request, setOut, getI32, setI32, getF64, setF64, getU8 } from "./memory";
 import { heapify, heapEmpty, heapPop } from "./rank";
-import { findGpu, foundServing, passCanPlace, recordPlacement, startPass } from "./place";
+import { findGpu, foundEngine, foundServing, recordPlacement, startPass } from "./place";
 
 let stamp: i32 = 0;
 let rejected: i32 = 0;
@@ -75,7 +75,7 @@ function collect(category: i32, level: i32): i32 {
   return count;
 }
 
-function writeResult(candidate: i32, gpu: i32, flags: i32): void {
+function writeResult(candidate: i32, gpu: i32, engine: i32, flags: i32): void {
   const e = getI32(H_SCRATCH_CAND, candidate);
   const m = getI32(H_CAT_MODEL_IDX, e);
   const row = RESULTS_BASE + results * RESULT_STRIDE;
@@ -83,6 +83,7 @@ function writeResult(candidate: i32, gpu: i32, flags: i32): void {
   store<i32>(row + RS_GPU, gpu);
   store<i32>(row + RS_PRECISION, precisionFor(m));
   store<i32>(row + RS_PLACEMENT_FLAGS, flags);
+  store<i32>(row + RS_ENGINE, engine);
   store<f64>(row + RS_TOTAL, getF64(H_SCRATCH_TOTAL, candidate));
   store<f64>(row + RS_BASE, getF64(H_CAT_MODEL_BASE, e));
   store<f64>(row + RS_BENCHMARK, getF64(H_CAT_MODEL_BENCH, e));
@@ -96,7 +97,7 @@ function tryPlace(candidate: i32, stale: bool, strict: bool): bool {
   const m = getI32(H_CAT_MODEL_IDX, getI32(H_SCRATCH_CAND, candidate));
   const gpu = findGpu(m, memoryFor(m), request(R_HEADROOM_MB), stale, strict, request(R_NOW_MS), request(R_STALE_AFTER_MS), request(R_SEED));
   if (gpu < 0) return false;
-  writeResult(candidate, gpu, (foundServing ? PLACED_SERVING : 0) | (stale ? PLACED_STALE : 0));
+  writeResult(candidate, gpu, foundEngine, (foundServing ? PLACED_SERVING : 0) | (stale ? PLACED_STALE : 0));
   return true;
 }
 
@@ -106,7 +107,7 @@ function recordChosen(): void {
   const gpu = load<i32>(row + RS_GPU);
   if (gpu < 0) return;
   const serving = (load<i32>(row + RS_PLACEMENT_FLAGS) & PLACED_SERVING) != 0;
-  recordPlacement(gpu, load<i32>(row + RS_MODEL), load<f64>(row + RS_MEMORY), serving);
+  recordPlacement(gpu, load<i32>(row + RS_ENGINE), load<i32>(row + RS_MODEL), load<f64>(row + RS_MEMORY), serving);
 }
 
 /**
@@ -118,30 +119,22 @@ function placeLevel(count: i32, level: i32, topK: i32): i32 {
   heapify(count);
   if (header(H_GPUS) == 0) {
     // No telemetry at all: model-only routing, no placement.
-    while (results < topK && !heapEmpty()) writeResult(heapPop(), -1, 0);
+    while (results < topK && !heapEmpty()) writeResult(heapPop(), -1, -1, 0);
     return results;
   }
   // The first pass pops candidates from the heap in rank order; when it places nothing, the heap
-  // is drained and ORDER holds every candidate in rank order for the later passes. A pass that
-  // cannot place anything (passCanPlace) stops at its first miss.
-  const now = request(R_NOW_MS);
-  const staleAfter = request(R_STALE_AFTER_MS);
-  const headroom = request(R_HEADROOM_MB);
+  // is drained and ORDER holds every candidate in rank order for the later passes.
   let unplaced = 0;
   startPass(false, true);
   while (results < topK && !heapEmpty()) {
     const candidate = heapPop();
     if (tryPlace(candidate, false, true)) continue;
     setI32(H_SCRATCH_ORDER, unplaced++, candidate);
-    if (!passCanPlace(now, staleAfter, headroom)) {
-      while (!heapEmpty()) setI32(H_SCRATCH_ORDER, unplaced++, heapPop());
-    }
   }
   for (let pass = 1; pass < 4 && results == 0; pass++) {
     const stale = pass >= 2;
     const strict = pass % 2 == 0;
     startPass(stale, strict);
-    if (!passCanPlace(now, staleAfter, headroom)) continue;
     let stillUnplaced = 0;
     for (let i = 0; i < unplaced && results < topK; i++) {
       const candidate = getI32(H_SCRATCH_ORDER, i);

@@ -7,6 +7,7 @@ import type { Benchmark, Category, RegistryConfig } from "../../src/registry/sch
 
 export const CONFIG: RegistryConfig = {
   gpu: { max_temperature_c: 80, max_utilization_pct: 95, stale_after_s: 15, memory_headroom_mb: 1024, request_load_pct: 10, thermal_margin_c: 5, placement_choices: 2 },
+  serving: { saturation_waiting: 5, saturation_kv_cache_usage: 0.8, default_batch_capacity: 8 },
   memory_rule: { bytes_per_param: { bf16: 2, fp8: 1, int4: 0.55 }, kv_cache_fraction: 0.2, runtime_overhead_mb: 1024 },
   // The old system's static tiers (14/38/76 GB); also the classes the validator checks sizes against.
   gpu_classes: [

@@ -9,7 +9,8 @@ import { PRECISIONS, type Registry } from "../registry/schema";
 import { Taxonomy } from "../registry/taxonomy";
 import { orderGpus } from "./fleet-order";
 import { ColumnPlan, writeCsr, type Columns } from "./columns";
-import { gpuKey, type Ledger } from "./ledger";
+import { countLedger, engineKey, gpuKey, type Ledger } from "./ledger";
+import { replicaView, servedNameIndex, type ReplicaView } from "./replicas";
 import type { FleetNode } from "./types";
 
 /** What the host keeps about a packed registry to translate requests and results. */
@@ -17,6 +18,8 @@ export interface PackedRegistry {
   registry: Registry;
   taxonomy: Taxonomy;
   modelIndex: Map<string, number>;
+  /** Served name → model index (replicas.ts). */
+  servedNames: Map<string, number>;
   /** First free byte after the registry's columns; the fleet goes there. */
   end: number;
 }
@@ -64,12 +67,17 @@ export function packRegistry(registry: Registry, memory: WebAssembly.Memory): Pa
   h[L.H_BENCHMARKS] = B;
   h[L.H_GPUS] = 0;
   h[L.H_NODES] = 0;
-  const config = new Float64Array(memory.buffer, L.CONFIG_BASE, 8);
+  const config = new Float64Array(memory.buffer, L.CONFIG_BASE, L.CONFIG_SLOTS);
+  config.fill(0);
   config[L.C_MAX_TEMPERATURE] = registry.config.gpu.max_temperature_c;
   config[L.C_MAX_UTILIZATION] = registry.config.gpu.max_utilization_pct;
   config[L.C_REQUEST_LOAD] = registry.config.gpu.request_load_pct;
   config[L.C_PLACEMENT_CHOICES] = registry.config.gpu.placement_choices;
   config[L.C_THERMAL_MARGIN] = registry.config.gpu.thermal_margin_c;
+  config[L.C_SAT_WAITING] = registry.config.serving.saturation_waiting;
+  config[L.C_SAT_KV] = registry.config.serving.saturation_kv_cache_usage;
+  config[L.C_DEFAULT_CAPACITY] = registry.config.serving.default_batch_capacity;
+  config[L.C_OWN_WEIGHT] = 1;
 
   const scores = cols.f64(L.H_BENCH_SCORES).fill(NaN);
   models.forEach((m, i) => {
@@ -95,38 +103,37 @@ export function packRegistry(registry: Registry, memory: WebAssembly.Memory): Pa
       e++;
     }
   });
-  return { registry, taxonomy, modelIndex, end: plan.end };
+  return { registry, taxonomy, modelIndex, servedNames: servedNameIndex(registry), end: plan.end };
 }
 
-/** What the host keeps about a packed fleet to turn GPU indices back into names. */
+/** What the host keeps about a packed fleet to turn GPU and engine indices back into names. */
 export interface PackedFleet {
   nodes: readonly FleetNode[];
   /** gpus[g] = [node position, position of the GPU in node.gpus] */
   gpus: Array<[number, number]>;
-  /** gpuKey of each packed GPU. */
-  keys: string[];
+  /** The replica sources; engine e of the kernel is sources[e]. */
+  replicas: ReplicaView;
 }
 
+/** Packs the fleet's GPUs and replica sources, with the counts of `ledger` (already carried over). */
 export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, memory: WebAssembly.Memory, ledger: Ledger): PackedFleet {
   const M = packed.registry.models.length;
   const N = nodes.length;
   const gpus: Array<[number, number]> = [];
-  nodes.forEach((node, n) => node.gpus.forEach((_, j) => gpus.push([n, j])));
+  const gpuOf: number[][] = nodes.map(() => []);
+  nodes.forEach((node, n) => node.gpus.forEach((_, j) => {
+    gpuOf[n]![j] = gpus.length;
+    gpus.push([n, j]);
+  }));
   const G = gpus.length;
-  const gpuId = new Map<string, number>();
-  gpus.forEach(([n, j], g) => gpuId.set(`${n}/${j}`, g));
-  const sorted = orderGpus(nodes).map((o) => gpuId.get(`${o.nodeIndex}/${o.node.gpus.indexOf(o.gpu)}`)!);
+  const sorted = orderGpus(nodes).map((o) => gpuOf[o.nodeIndex]![o.node.gpus.indexOf(o.gpu)]!);
   const rank = new Int32Array(G);
   sorted.forEach((g, r) => (rank[g] = r));
-  const nodeGpus: number[][] = nodes.map(() => []);
-  for (const g of sorted) nodeGpus[gpus[g]![0]]!.push(g);
-  const modelNodes: number[][] = Array.from({ length: M }, () => []);
-  nodes.forEach((node, n) => {
-    for (const id of new Set(node.models)) {
-      const m = packed.modelIndex.get(id);
-      if (m !== undefined) modelNodes[m]!.push(n);
-    }
-  });
+  const replicas = replicaView(nodes, packed.servedNames, packed.registry.config.serving.default_batch_capacity);
+  const E = replicas.sources.length;
+  const engineGpus = replicas.sources.map((s) => s.gpus.map((j) => gpuOf[s.node]![j]!).sort((a, b) => rank[a]! - rank[b]!));
+  const modelEngines: number[][] = Array.from({ length: M }, () => []);
+  replicas.sources.forEach((s, e) => s.models.forEach((m) => modelEngines[m]!.push(e)));
 
   const plan = new ColumnPlan(packed.end);
   plan.add(L.H_GPU_NODE, "i32", G);
@@ -137,18 +144,24 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   plan.add(L.H_GPU_SORTED, "i32", G);
   plan.add(L.H_GPU_RANK, "i32", G);
   plan.add(L.H_NODE_TAKEN_AT, "f64", N);
-  plan.add(L.H_NODE_GPU_OFF, "i32", N + 1);
-  plan.add(L.H_NODE_GPU_IDX, "i32", G);
-  plan.add(L.H_MODEL_NODE_OFF, "i32", M + 1);
-  plan.add(L.H_MODEL_NODE_IDX, "i32", modelNodes.reduce((n, l) => n + l.length, 0));
+  plan.add(L.H_MODEL_ENG_OFF, "i32", M + 1);
+  plan.add(L.H_MODEL_ENG_IDX, "i32", modelEngines.reduce((n, l) => n + l.length, 0));
   plan.add(L.H_GPU_SENT, "i32", G);
   plan.add(L.H_GPU_RESERVED, "f64", G);
   plan.add(L.H_GPU_MARK, "i32", G);
   plan.add(L.H_MODEL_LOADS, "i32", M);
   plan.add(L.H_GPU_TOTAL, "f64", G);
+  plan.add(L.H_GPU_LOADER, "i32", G);
+  plan.add(L.H_ENG_NODE, "i32", E);
+  plan.add(L.H_ENG_FLAGS, "i32", E);
+  plan.add(L.H_ENG_LOAD, "f64", E * L.ENG_STRIDE);
+  plan.add(L.H_ENG_SENT, "i32", E);
+  plan.add(L.H_ENG_GPU_OFF, "i32", E + 1);
+  plan.add(L.H_ENG_GPU_IDX, "i32", engineGpus.reduce((n, l) => n + l.length, 0));
   const cols = plan.commit(memory);
   cols.header[L.H_GPUS] = G;
   cols.header[L.H_NODES] = N;
+  cols.header[L.H_ENGINES] = E;
   gpus.forEach(([n, j], g) => {
     const gpu = nodes[n]!.gpus[j]!;
     cols.i32(L.H_GPU_NODE)[g] = n;
@@ -156,30 +169,46 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
     cols.f64(L.H_GPU_TOTAL)[g] = gpu.memory_total_mb ?? NaN;
     cols.f64(L.H_GPU_TEMP)[g] = gpu.temperature_c ?? NaN;
     cols.f64(L.H_GPU_UTIL)[g] = gpu.utilization_pct ?? NaN;
+    cols.i32(L.H_GPU_LOADER)[g] = replicas.loaders[n]![j]!;
   });
   cols.i32(L.H_GPU_SORTED).set(sorted);
   cols.i32(L.H_GPU_RANK).set(rank);
   nodes.forEach((node, n) => (cols.f64(L.H_NODE_TAKEN_AT)[n] = node.taken_at_ms));
-  writeCsr(cols.i32(L.H_NODE_GPU_OFF), cols.i32(L.H_NODE_GPU_IDX), nodeGpus);
-  writeCsr(cols.i32(L.H_MODEL_NODE_OFF), cols.i32(L.H_MODEL_NODE_IDX), modelNodes);
-  const keys = gpus.map(([n, j]) => gpuKey(nodes[n]!, nodes[n]!.gpus[j]!));
-  writeLedger(ledger, keys, packed, cols, memory);
-  return { nodes, gpus, keys };
+  writeCsr(cols.i32(L.H_MODEL_ENG_OFF), cols.i32(L.H_MODEL_ENG_IDX), modelEngines);
+  writeCsr(cols.i32(L.H_ENG_GPU_OFF), cols.i32(L.H_ENG_GPU_IDX), engineGpus);
+  const load = cols.f64(L.H_ENG_LOAD);
+  replicas.sources.forEach((s, e) => {
+    cols.i32(L.H_ENG_NODE)[e] = s.node;
+    cols.i32(L.H_ENG_FLAGS)[e] = (s.known ? L.ENG_KNOWN : 0) | (s.onDemand ? L.ENG_ON_DEMAND : 0);
+    load[e * L.ENG_STRIDE + L.EL_RUNNING] = s.running;
+    load[e * L.ENG_STRIDE + L.EL_WAITING] = s.waiting;
+    load[e * L.ENG_STRIDE + L.EL_KV] = s.kv;
+    load[e * L.ENG_STRIDE + L.EL_CAPACITY] = s.capacity;
+    load[e * L.ENG_STRIDE + L.EL_READ_AT] = s.read_at_ms;
+  });
+  const fleet: PackedFleet = { nodes, gpus, replicas };
+  writeLedger(ledger, fleet, packed, cols, memory, gpuOf);
+  return fleet;
 }
 
-/** Puts a carried-over ledger (see ledger.ts) into the fresh fleet columns and the loads ring. */
-function writeLedger(ledger: Ledger, keys: string[], packed: PackedRegistry, cols: Columns, memory: WebAssembly.Memory): void {
-  const index = new Map(keys.map((k, g) => [k, g]));
-  for (const [key, entry] of ledger.gpus) {
-    const g = index.get(key);
+/** Puts a carried-over ledger's counts (see ledger.ts) into the fresh fleet columns and the loads ring. */
+function writeLedger(ledger: Ledger, fleet: PackedFleet, packed: PackedRegistry, cols: Columns, memory: WebAssembly.Memory, gpuOf: number[][]): void {
+  const counts = countLedger(ledger);
+  const gpuIndex = new Map<string, number>();
+  fleet.nodes.forEach((node, n) => node.gpus.forEach((gpu, j) => gpuIndex.set(gpuKey(node.id, gpu.index), gpuOf[n]![j]!)));
+  for (const [key, entry] of counts.gpus) {
+    const g = gpuIndex.get(key);
     if (g === undefined) continue;
     cols.i32(L.H_GPU_SENT)[g] = entry.sent;
     cols.f64(L.H_GPU_RESERVED)[g] = entry.reserved;
   }
+  fleet.replicas.sources.forEach((s, e) => {
+    if (s.ordinal !== null) cols.i32(L.H_ENG_SENT)[e] = counts.engines.get(engineKey(fleet.nodes[s.node]!.id, s.ordinal)) ?? 0;
+  });
   const ring = new Int32Array(memory.buffer, L.LOADS_BASE, L.LOADS_RING * 2);
   let count = 0;
-  for (const load of ledger.loads) {
-    const g = index.get(load.gpu);
+  for (const load of counts.loads) {
+    const g = gpuIndex.get(load.gpu);
     const m = packed.modelIndex.get(load.model);
     if (g === undefined || m === undefined) continue;
     ring[count * 2] = g;
@@ -188,25 +217,4 @@ function writeLedger(ledger: Ledger, keys: string[], packed: PackedRegistry, col
     count++;
   }
   cols.header[L.H_LOADS_NEXT] = count;
-}
-
-/** Reads the ledger back out of linear memory, before the fleet columns are replaced. */
-export function readLedger(fleet: PackedFleet, packed: PackedRegistry, memory: WebAssembly.Memory): Ledger {
-  const header = new Int32Array(memory.buffer, L.HEADER_BASE, L.HEADER_SLOTS);
-  const G = fleet.keys.length;
-  const sent = new Int32Array(memory.buffer, header[L.H_GPU_SENT], G);
-  const reserved = new Float64Array(memory.buffer, header[L.H_GPU_RESERVED], G);
-  const gpus = new Map<string, { sent: number; reserved: number }>();
-  fleet.keys.forEach((key, g) => {
-    if (sent[g]! !== 0 || reserved[g]! !== 0) gpus.set(key, { sent: sent[g]!, reserved: reserved[g]! });
-  });
-  const next = header[L.H_LOADS_NEXT]!;
-  const kept = Math.min(next, L.LOADS_RING);
-  const ring = new Int32Array(memory.buffer, L.LOADS_BASE, L.LOADS_RING * 2);
-  const loads: Ledger["loads"] = [];
-  for (let i = 0; i < kept; i++) {
-    const slot = (next - kept + i) % L.LOADS_RING;
-    loads.push({ gpu: fleet.keys[ring[slot * 2]!]!, model: packed.registry.models[ring[slot * 2 + 1]!]!.id });
-  }
-  return { gpus, loads };
 }

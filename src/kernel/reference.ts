@@ -45,11 +45,16 @@ export class ReferenceKernel implements Kernel {
       });
       this.entries.set(category.id, list);
     }
-    this.placer.setConfig(registry.config.gpu, new Set(registry.models.map((m) => m.id)));
+    this.placer.setRegistry(registry);
   }
 
   loadFleet(nodes: readonly FleetNode[]): void {
-    this.placer.load(nodes, new Set(this.registry?.models.map((m) => m.id) ?? []));
+    this.placer.load(nodes);
+  }
+
+  setOwnWeight(weight: number): void {
+    if (!(weight >= 1)) throw new RangeError(`own-placement weight must be at least 1, got ${weight}`);
+    this.placer.setOwnWeight(weight);
   }
 
   /** Weighted mean of the model's relevant results, in catalog order, scaled to 0–50; 0 without any. */
@@ -98,7 +103,7 @@ export class ReferenceKernel implements Kernel {
       const results = this.placeLevel(candidates, topK, request, placed, (c) => reject(c.entry, L.REJECT_NO_GPU, category));
       if (results.length > 0) {
         // Only the decision (the first result) counts against the fleet.
-        if (placed[0] && request.record !== false) this.placer.record(placed[0], results[0]!.model, results[0]!.memory_mb);
+        if (placed[0] && request.record !== false) this.placer.record(placed[0], results[0]!.model, results[0]!.memory_mb, request.now_ms);
         return { status: "ok", path, resolved: category, results, rejected: request.explain ? rejected : [] };
       }
       modelsFitButNoGpu = true;
@@ -140,7 +145,7 @@ export class ReferenceKernel implements Kernel {
       const found = this.placer.find({ model: model.id, memory: this.memoryFor(model, request)!, stale, strict, now_ms: request.now_ms, seed: (request.seed ?? 0) >>> 0 });
       if (!found) return false;
       placed.push(found);
-      results.push(this.result(candidate, request, { node: found.at.node.id, gpu_index: found.at.gpu.index, serving: found.serving, stale }));
+      results.push(this.result(candidate, request, { node: found.at.node.id, gpu_index: found.at.gpu.index, engine: found.source?.ordinal ?? null, serving: found.serving, stale }));
       return true;
     };
     let unplaced: Candidate[] = [];

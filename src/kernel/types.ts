@@ -4,6 +4,7 @@
  * contract suite and one property test can run against both.
  */
 import type { Precision, Registry } from "../registry/schema";
+import type { EngineKind, EngineMode } from "../telemetry/engines/schema";
 import type { Ledger } from "./ledger";
 
 /** One GPU as routing sees it. null = unknown (never treated as zero or healthy). */
@@ -17,14 +18,37 @@ export interface FleetGpu {
   utilization_pct: number | null;
 }
 
+/**
+ * One serving engine of a node as routing sees it (src/telemetry/engines/schema.ts is the wire
+ * form). null = the engine did not say; never read as 0 or idle.
+ */
+export interface FleetEngine {
+  kind: EngineKind;
+  mode: EngineMode;
+  /** Served names (OpenAI model ids or Ollama names); mapped to registry models by id or hf_repo. */
+  models: string[];
+  /** nvidia-smi indices of the GPUs it uses; null = unknown (any GPU of the node). */
+  gpus: number[] | null;
+  running: number | null;
+  waiting: number | null;
+  /** 0–1. */
+  kv_cache_usage: number | null;
+  /** Finished requests since the engine started (a counter). */
+  requests_total: number | null;
+  read_at_ms: number;
+}
+
 /** One on-prem node: its latest snapshot, taken at `taken_at_ms` by its own clock. */
 export interface FleetNode {
   id: string;
+  /** Where the gateway forwards; a node without one is inventory only, never a placement. */
   endpoint: string | null;
-  /** Model ids the node already serves. */
+  /** Registry model ids the node's snapshot lists as served (the agent's --models). */
   models: string[];
   taken_at_ms: number;
   gpus: FleetGpu[];
+  /** [] = no engine data (GPU telemetry only): the node may load any model that fits. */
+  engines: FleetEngine[];
 }
 
 export interface RouteConstraints {
@@ -61,6 +85,8 @@ export interface KernelScore {
 export interface KernelPlacement {
   node: string;
   gpu_index: number;
+  /** Position of the serving (or loading) engine in the node's `engines`; null when none reported it. */
+  engine: number | null;
   /** The node serves the model (its snapshot says so, or this kernel sent a load of it there since). */
   serving: boolean;
   /** Last-resort tier: only stale nodes had room. */
@@ -100,8 +126,16 @@ export interface KernelResult {
 export interface Kernel {
   /** Loads a registry version; the current fleet stays and is re-indexed against it. */
   loadRegistry(registry: Registry): void;
-  /** Replaces the fleet; what was placed on nodes whose snapshot did not change is kept. */
+  /**
+   * Replaces the fleet. What this kernel placed is kept until a snapshot of its node taken after the
+   * placement arrives (that snapshot reflects it); everything older is dropped.
+   */
   loadFleet(nodes: readonly FleetNode[]): void;
+  /**
+   * How many times each own placement counts until its node reports again: 1 / this isolate's
+   * share of the traffic (see src/routing/traffic-share.ts). Default 1.
+   */
+  setOwnWeight(weight: number): void;
   /** Decides, and counts the chosen placement against its GPU until that node reports again. */
   route(request: KernelRequest): KernelResult;
   /** What was placed since the current snapshots (see ledger.ts). */

@@ -6,8 +6,8 @@
  */
 import * as L from "../../assembly/layout";
 import { PRECISIONS, type Registry } from "../registry/schema";
-import { carryOver, emptyLedger, type Ledger } from "./ledger";
-import { packFleet, packRegistry, readLedger, type PackedFleet, type PackedRegistry } from "./pack";
+import { appendEntry, carryOver, emptyLedger, type Ledger } from "./ledger";
+import { packFleet, packRegistry, type PackedFleet, type PackedRegistry } from "./pack";
 import type { FleetNode, Kernel, KernelCandidate, KernelRejection, KernelRequest, KernelResult, KernelStatus } from "./types";
 
 interface KernelExports {
@@ -29,7 +29,10 @@ export class KernelAbiError extends Error {}
 export class WasmKernel implements Kernel {
   private readonly exports: KernelExports;
   private packed: PackedRegistry | null = null;
-  private fleet: PackedFleet = { nodes: [], gpus: [], keys: [] };
+  private fleet: PackedFleet = { nodes: [], gpus: [], replicas: { sources: [], loaders: [] } };
+  /** Every recorded placement no snapshot reflects yet; the kernel's counts are derived from it at each pack. */
+  private log: Ledger = emptyLedger();
+  private ownWeight = 1;
   /** Whether the last request set allow/deny flags, so the next one knows to clear them. */
   private flagsDirty = false;
 
@@ -47,27 +50,37 @@ export class WasmKernel implements Kernel {
   }
 
   loadRegistry(registry: Registry): void {
-    const ledger = this.ledger();
     this.packed = packRegistry(registry, this.exports.memory);
     if (this.exports.init_registry() !== 0) throw new KernelAbiError("kernel rejected the packed registry header");
     this.flagsDirty = false;
-    this.packFleet(this.fleet.nodes, ledger);
+    this.writeOwnWeight();
+    this.packFleet(this.fleet.nodes);
   }
 
   loadFleet(nodes: readonly FleetNode[]): void {
     if (!this.packed) throw new Error("loadRegistry must come before loadFleet");
-    this.packFleet(nodes, this.ledger());
+    this.packFleet(nodes);
   }
 
-  /** What this kernel placed since the current snapshots (see ledger.ts). */
+  setOwnWeight(weight: number): void {
+    if (!(weight >= 1)) throw new RangeError(`own-placement weight must be at least 1, got ${weight}`);
+    this.ownWeight = weight;
+    if (this.packed) this.writeOwnWeight();
+  }
+
+  private writeOwnWeight(): void {
+    new Float64Array(this.exports.memory.buffer, L.CONFIG_BASE, L.CONFIG_SLOTS)[L.C_OWN_WEIGHT] = this.ownWeight;
+  }
+
+  /** What this kernel placed that no current snapshot reflects yet (see ledger.ts). */
   ledger(): Ledger {
-    return this.packed && this.fleet.keys.length > 0 ? readLedger(this.fleet, this.packed, this.exports.memory) : emptyLedger();
+    return { entries: this.log.entries.slice() };
   }
 
-  private packFleet(nodes: readonly FleetNode[], previous: Ledger): void {
+  private packFleet(nodes: readonly FleetNode[]): void {
     const packed = this.packed!;
-    const ledger = carryOver(previous, nodes, new Set(packed.modelIndex.keys()));
-    this.fleet = packFleet(nodes, packed, this.exports.memory, ledger);
+    this.log = carryOver(this.log, nodes, new Set(packed.modelIndex.keys()));
+    this.fleet = packFleet(nodes, packed, this.exports.memory, this.log);
     this.exports.init_fleet();
   }
 
@@ -96,7 +109,13 @@ export class WasmKernel implements Kernel {
     this.writeListFlags(request, packed);
 
     this.exports.route();
-    return this.readResult(packed, request.explain === true);
+    const result = this.readResult(packed, request.explain === true);
+    const chosen = result.results[0];
+    if (request.record !== false && chosen?.placement) {
+      const p = chosen.placement;
+      appendEntry(this.log, { node: p.node, gpu: p.gpu_index, engine: p.engine, model: chosen.model, memory: p.serving ? 0 : chosen.memory_mb, serving: p.serving, at_ms: request.now_ms });
+    }
+    return result;
   }
 
   private writeListFlags(request: KernelRequest, packed: PackedRegistry): void {
@@ -135,9 +154,11 @@ export class WasmKernel implements Kernel {
       if (gpu >= 0) {
         const [n, j] = this.fleet.gpus[gpu]!;
         const node = this.fleet.nodes[n]!;
+        const engine = view.getInt32(row + L.RS_ENGINE, true);
         placement = {
           node: node.id,
           gpu_index: node.gpus[j]!.index,
+          engine: engine >= 0 ? this.fleet.replicas.sources[engine]!.ordinal : null,
           serving: (flags & L.PLACED_SERVING) !== 0,
           stale: (flags & L.PLACED_STALE) !== 0,
         };

@@ -116,6 +116,20 @@ export const RegistryConfigSchema = z
         description: "2: the better of two candidate GPUs drawn per decision (isolates that cannot see each other's placements then spread instead of herding); 1: always the best (most free memory to load, least loaded to serve)",
       }),
     }),
+    serving: z
+      .strictObject({
+        saturation_waiting: z.number().min(0).max(1_000_000).default(5).openapi({
+          description:
+            "An engine with this many requests waiting (own placements since its snapshot included) is saturated: a model is loaded elsewhere only when every replica is (the Gateway API Inference Extension's queueDepthThreshold, 5)",
+        }),
+        saturation_kv_cache_usage: z.number().min(0).max(1).default(0.8).openapi({
+          description: "An engine whose KV-cache usage reaches this share (0–1, own placements included) is saturated (GIE's kvCacheUtilThreshold, 0.8)",
+        }),
+        default_batch_capacity: z.number().positive().max(1_000_000).default(8).openapi({
+          description: "Requests an engine is assumed to run at once when its running count and KV-cache usage do not tell (running / KV usage otherwise)",
+        }),
+      })
+      .default({ saturation_waiting: 5, saturation_kv_cache_usage: 0.8, default_batch_capacity: 8 }),
     memory_rule: z.strictObject({
       bytes_per_param: z.strictObject({ bf16: z.number().positive(), fp8: z.number().positive(), int4: z.number().positive() }),
       kv_cache_fraction: z.number().min(0).max(10),

@@ -6,7 +6,8 @@
  * view reads that node's value instead: one extra KV read per oversized node, per refresh.
  */
 import { z } from "@hono/zod-openapi";
-import type { FleetGpu, FleetNode } from "../kernel/types";
+import type { FleetEngine, FleetGpu, FleetNode } from "../kernel/types";
+import { ENGINE_KINDS, ENGINE_MODES } from "./engines/schema";
 
 /** KV's limit on serialized metadata. */
 export const METADATA_MAX_BYTES = 1024;
@@ -14,6 +15,18 @@ export const METADATA_MAX_BYTES = 1024;
 const n = z.number().nullable();
 /** [index, uuid, free MiB (routable), total MiB, temperature °C, utilization %, name when GPUs differ] */
 const GpuTuple = z.tuple([z.number().int().min(0), z.string().nullable(), n, n, n, n]).rest(z.string().nullable());
+/** [kind, mode, served names, GPU indices, running, waiting, KV-cache usage, requests_total, read_at ms] */
+const EngineTuple = z.tuple([
+  z.enum(ENGINE_KINDS),
+  z.enum(ENGINE_MODES),
+  z.array(z.string()),
+  z.array(z.number().int().min(0)).nullable(),
+  n,
+  n,
+  n,
+  n,
+  z.number(),
+]);
 
 export const CompactSchema = z.union([
   z.strictObject({
@@ -24,6 +37,7 @@ export const CompactSchema = z.union([
     m: z.array(z.string()),
     n: z.string().nullable(),
     g: z.array(GpuTuple).min(1),
+    k: z.array(EngineTuple).default([]),
   }),
   z.strictObject({ v: z.literal(1), s: z.number().int().min(0), t: z.number(), x: z.literal(1) }),
 ]);
@@ -49,6 +63,7 @@ export function encodeCompact(node: FleetNode, seq: number): Compact {
       if (names.size > 1) tuple.push(g.name);
       return tuple;
     }),
+    k: node.engines.map((e) => [e.kind, e.mode, e.models, e.gpus, e.running, e.waiting, e.kv_cache_usage, e.requests_total, e.read_at_ms]),
   };
   if (encoder.encode(JSON.stringify(full)).length <= METADATA_MAX_BYTES) return full;
   return { v: 1, s: seq, t: node.taken_at_ms, x: 1 };
@@ -70,6 +85,17 @@ export function decodeCompact(id: string, compact: Compact): FleetNode | null {
       memory_free_mb: free,
       temperature_c: temperature,
       utilization_pct: utilization,
+    })),
+    engines: compact.k.map(([kind, mode, models, gpus, running, waiting, kv, total, readAt]): FleetEngine => ({
+      kind,
+      mode,
+      models,
+      gpus,
+      running,
+      waiting,
+      kv_cache_usage: kv,
+      requests_total: total,
+      read_at_ms: readAt,
     })),
   };
 }

@@ -4,8 +4,8 @@
  * from KV). toFleetNode turns one into the FleetNode the routing kernel reads.
  */
 import { z } from "@hono/zod-openapi";
-import type { FleetGpu, FleetNode } from "../kernel/types";
-import { EngineSchema } from "./engines/schema";
+import type { FleetEngine, FleetGpu, FleetNode } from "../kernel/types";
+import { EngineSchema, type Engine } from "./engines/schema";
 import { GpuReadingSchema, type GpuReading } from "./nvidia-smi/gpu";
 
 const Name = z
@@ -83,6 +83,21 @@ export function toFleetGpu(gpu: GpuReading): FleetGpu {
   };
 }
 
+/** The routing view of one engine. */
+export function toFleetEngine(engine: Engine): FleetEngine {
+  return {
+    kind: engine.kind,
+    mode: engine.mode,
+    models: engine.models,
+    gpus: engine.gpus,
+    running: engine.running,
+    waiting: engine.waiting,
+    kv_cache_usage: engine.kv_cache_usage,
+    requests_total: engine.requests_total,
+    read_at_ms: Date.parse(engine.read_at),
+  };
+}
+
 /** The routing view of a snapshot; the snapshot's own clock, not KV's, dates it. */
 export function toFleetNode(snapshot: Snapshot): FleetNode {
   return {
@@ -91,5 +106,6 @@ export function toFleetNode(snapshot: Snapshot): FleetNode {
     models: snapshot.models,
     taken_at_ms: Date.parse(snapshot.taken_at),
     gpus: [...snapshot.gpus].sort((a, b) => a.index - b.index).map(toFleetGpu),
+    engines: snapshot.engines.map(toFleetEngine),
   };
 }

@@ -132,10 +132,10 @@ describe("nothing to forward to", () => {
     expect(response.headers.get("x-router-decision-id")).toBe(body["decision_id"]);
   });
 
-  it("503 when the placed node has no endpoint (its agent ran without --node-endpoint)", async () => {
+  it("503 when the only node has no endpoint (its agent ran without --node-endpoint): inventory, never a placement", async () => {
     await pushOk(snapshot("no-endpoint", [gpu(0, 140_000)], { endpoint: null }));
     const body = await expectProblem(await chat({ model: "auto:code", messages: MESSAGES }), 503);
-    expect(body.title).toBe("No node to forward to");
+    expect(body.title).toBe("No GPU available");
   });
 
   it("routing's own 503 (models fit, no GPU has room) is passed on as it is", async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/layout";
 import type { Kernel, KernelRequest } from "../../src/kernel/types";
 import type { Registry } from "../../src/registry/schema";
+import { countLedger, gpuKey } from "../../src/kernel/ledger";
 import { bench, gpu, model, node, registry } from "../support/builders";
 
 const NOW = 1_800_000_000_000;
@@ -190,8 +191,8 @@ export function kernelContract(name: string, make: () => Kernel): void {
         node("n2", NOW - 1000, [gpu(0, 50000)]),
       ]);
       const [best, second] = k.route(req("code")).results;
-      expect(best!.placement).toEqual({ node: "n1", gpu_index: 1, serving: false, stale: false });
-      expect(second!.placement).toEqual({ node: "n1", gpu_index: 1, serving: false, stale: false });
+      expect(best!.placement).toEqual({ node: "n1", gpu_index: 1, engine: null, serving: false, stale: false });
+      expect(second!.placement).toEqual({ node: "n1", gpu_index: 1, engine: null, serving: false, stale: false });
     });
 
     it("skips hot, busy and unknown-health GPUs", () => {
@@ -220,8 +221,8 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadRegistry(two());
       k.loadFleet([node("big", NOW, [gpu(0, 80000)]), node("serving", NOW, [gpu(0, 31000), gpu(1, 50000, { temperature_c: 90 })], ["best"])]);
       const [best, second] = k.route(req("code")).results;
-      expect(best!.placement).toEqual({ node: "serving", gpu_index: 0, serving: true, stale: false });
-      expect(second!.placement).toEqual({ node: "big", gpu_index: 0, serving: false, stale: false });
+      expect(best!.placement).toEqual({ node: "serving", gpu_index: 0, engine: null, serving: true, stale: false });
+      expect(second!.placement).toEqual({ node: "big", gpu_index: 0, engine: null, serving: false, stale: false });
     });
 
     it("a serving node needs only the headroom free, but a GPU large enough for the model", () => {
@@ -233,7 +234,7 @@ export function kernelContract(name: string, make: () => Kernel): void {
       // A node that claims to serve it on a 24 GB GPU cannot hold it: never placed there.
       k.loadFleet([node("small", NOW, [gpu(0, 20000, { memory_total_mb: 24576 })], ["best"])]);
       const r = k.route(req("code", {}, 1));
-      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "small", gpu_index: 0, serving: false, stale: false }]]);
+      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "small", gpu_index: 0, engine: null, serving: false, stale: false }]]);
       expect(r.rejected).toEqual([{ model: "best", category: "code", reasons: L.REJECT_NO_GPU }]);
       k.loadFleet([node("unknown", NOW, [gpu(0, 2000, { memory_total_mb: null })], ["best"])]);
       expect(k.route(req("code", {}, 1)).status).toBe("no_gpu");
@@ -246,11 +247,11 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadFleet([node("old", staleAt, [gpu(0, 80000)]), node("fresh", NOW - 14_999, [gpu(0, 12000)])]);
       const r = k.route(req("code"));
       // The fresh GPU fits only "second": a fresh placement of a lower-ranked model beats a stale one.
-      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "fresh", gpu_index: 0, serving: false, stale: false }]]);
+      expect(r.results.map((x) => [x.model, x.placement])).toEqual([["second", { node: "fresh", gpu_index: 0, engine: null, serving: false, stale: false }]]);
       k.loadFleet([node("old", staleAt, [gpu(0, 80000)])]);
       expect(k.route(req("code")).results.map((x) => [x.model, x.placement])).toEqual([
-        ["best", { node: "old", gpu_index: 0, serving: false, stale: true }],
-        ["second", { node: "old", gpu_index: 0, serving: false, stale: true }],
+        ["best", { node: "old", gpu_index: 0, engine: null, serving: false, stale: true }],
+        ["second", { node: "old", gpu_index: 0, engine: null, serving: false, stale: true }],
       ]);
     });
 
@@ -311,17 +312,19 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadRegistry(one({ request_load_pct: 0 }));
       k.loadFleet([node("a", NOW, [gpu(0, 60000)]), node("b", NOW, [gpu(0, 59000)])]);
       const first = k.route(seeded(1)).results[0]!;
-      expect(first.placement).toEqual({ node: "a", gpu_index: 0, serving: false, stale: false });
+      expect(first.placement).toEqual({ node: "a", gpu_index: 0, engine: null, serving: false, stale: false });
       // a now has 50,000 MiB effectively free (< b's 59,000) but it holds the model: it serves.
       const second = k.route(seeded(2)).results[0]!;
-      expect(second.placement).toEqual({ node: "a", gpu_index: 0, serving: true, stale: false });
+      expect(second.placement).toEqual({ node: "a", gpu_index: 0, engine: null, serving: true, stale: false });
       expect(k.ledger()).toEqual({
-        gpus: new Map([[`a\n${NOW}\n0`, { sent: 2, reserved: 10000 }]]),
-        loads: [{ gpu: `a\n${NOW}\n0`, model: "m" }],
+        entries: [
+          { node: "a", gpu: 0, engine: null, model: "m", memory: 10000, serving: false, at_ms: NOW },
+          { node: "a", gpu: 0, engine: null, model: "m", memory: 0, serving: true, at_ms: NOW },
+        ],
       });
-      // A newer snapshot of a replaces the estimate; b's untouched snapshot keeps nothing to carry.
+      // A snapshot of a taken after both placements reflects them: nothing is left to carry.
       k.loadFleet([node("a", NOW + 1000, [gpu(0, 50000)]), node("b", NOW, [gpu(0, 59000)])]);
-      expect(k.ledger()).toEqual({ gpus: new Map(), loads: [] });
+      expect(k.ledger()).toEqual({ entries: [] });
     });
 
     it("reserved memory steers the next load elsewhere; the estimate never causes a refusal", () => {
@@ -369,8 +372,7 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadFleet([node("n", NOW, [gpu(0, 80000)])]);
       const r = k.route(req("code"));
       expect(r.results).toHaveLength(2);
-      expect(k.ledger().gpus.get(`n\n${NOW}\n0`)).toEqual({ sent: 1, reserved: 30000 });
-      expect(k.ledger().loads).toEqual([{ gpu: `n\n${NOW}\n0`, model: "best" }]);
+      expect(k.ledger()).toEqual({ entries: [{ node: "n", gpu: 0, engine: null, model: "best", memory: 30000, serving: false, at_ms: NOW }] });
     });
 
     it("a what-if decision (record: false) leaves the ledger alone", () => {
@@ -379,7 +381,7 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadFleet([node("n", NOW, [gpu(0, 80000)])]);
       const whatIf = k.route({ ...req("code"), record: false });
       expect(whatIf.results[0]!.placement).toMatchObject({ node: "n" });
-      expect(k.ledger()).toEqual({ gpus: new Map(), loads: [] });
+      expect(k.ledger()).toEqual({ entries: [] });
     });
 
     it("the loads ring keeps the last 64 loads", () => {
@@ -388,11 +390,11 @@ export function kernelContract(name: string, make: () => Kernel): void {
       k.loadRegistry(withPlacement(registry(models), { request_load_pct: 0, memory_headroom_mb: 0 }));
       k.loadFleet([node("n", NOW, [gpu(0, 100000)])]);
       for (let i = 0; i < 70; i++) k.route({ ...req("code", { allow_models: [`m${i}`] }, 1), seed: i });
-      const loads = k.ledger().loads;
+      const { loads, gpus } = countLedger(k.ledger());
       expect(loads).toHaveLength(L.LOADS_RING);
       expect(loads[0]!.model).toBe("m6");
       expect(loads[63]!.model).toBe("m69");
-      expect(k.ledger().gpus.get(`n\n${NOW}\n0`)).toEqual({ sent: 70, reserved: 700 });
+      expect(gpus.get(gpuKey("n", 0))).toEqual({ sent: 70, reserved: 700 });
     });
 
     it("a new registry version drops the old packing but keeps the fleet", () => {

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import kernelModule from "../../build/kernel.wasm";
 import { ReferenceKernel } from "../../src/kernel/reference";
-import type { FleetNode, KernelRequest, KernelResult } from "../../src/kernel/types";
+import type { FleetEngine, FleetNode, KernelRequest, KernelResult } from "../../src/kernel/types";
 import { WasmKernel } from "../../src/kernel/wasm";
 import { PRECISIONS, type Category, type Model, type Registry } from "../../src/registry/schema";
 import { registry as baseRegistry } from "../support/builders";
@@ -65,15 +65,42 @@ function modelArb(categories: Category[], i: number): fc.Arbitrary<Model> {
 }
 
 const placementArb = fc.record({ placement_choices: fc.constantFrom(1 as const, 2 as const), request_load_pct: fc.constantFrom(0, 10, 40) });
+const servingArb = fc.record({
+  saturation_waiting: fc.constantFrom(0, 1, 5),
+  saturation_kv_cache_usage: fc.constantFrom(0.5, 0.8, 1),
+  default_batch_capacity: fc.constantFrom(1, 8),
+});
 
 const registryArb = categoriesArb.chain((categories) =>
-  fc.tuple(fc.integer({ min: 1, max: 25 }), placementArb).chain(([n, placement]) =>
+  fc.tuple(fc.integer({ min: 1, max: 25 }), placementArb, servingArb).chain(([n, placement, serving]) =>
     fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(categories, i))).map((models): Registry => {
       const r = baseRegistry(models, { categories });
-      return { ...r, config: { ...r.config, gpu: { ...r.config.gpu, ...placement } } };
+      return { ...r, config: { ...r.config, gpu: { ...r.config.gpu, ...placement }, serving } };
     }),
   ),
 );
+
+/** Served names: registry ids, Hugging Face repos in any case (t/m3, T/M3), and names the registry does not know. */
+function engineArb(modelIds: string[], gpuCount: number, takenAt: number): fc.Arbitrary<FleetEngine> {
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 4 });
+  const name = fc.oneof(
+    fc.constantFrom(...modelIds),
+    fc.constantFrom(...modelIds).map((id) => `t/${id}`),
+    fc.constantFrom(...modelIds).map((id) => `T/${id.toUpperCase()}`),
+    fc.constant("someone/unknown-model"),
+  );
+  return fc.record({
+    kind: fc.constantFrom("vllm" as const, "ollama" as const),
+    mode: fc.constantFrom("fixed" as const, "on_demand" as const),
+    models: fc.array(name, { maxLength: 3 }),
+    gpus: fc.option(fc.subarray(Array.from({ length: gpuCount }, (_, i) => i)), { nil: null }),
+    running: maybe(fc.integer({ min: 0, max: 12 })),
+    waiting: maybe(fc.integer({ min: 0, max: 8 })),
+    kv_cache_usage: maybe(fc.constantFrom(0, 0.25, 0.5, 0.8, 1)),
+    requests_total: fc.constant(null),
+    read_at_ms: fc.constantFrom(takenAt, takenAt - 20_000),
+  });
+}
 
 function fleetArb(modelIds: string[]): fc.Arbitrary<FleetNode[]> {
   const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 8 });
@@ -92,10 +119,17 @@ function fleetArb(modelIds: string[]): fc.Arbitrary<FleetNode[]> {
       gpuCount: fc.integer({ min: 0, max: 4 }),
       age: fc.constantFrom(0, 5000, 14_999, 15_000, 60_000),
       models: fc.subarray(modelIds, { maxLength: Math.min(3, modelIds.length) }),
-    }).chain((n) => fc.tuple(fc.constant(n), fc.tuple(...Array.from({ length: n.gpuCount }, (_, g) => gpuArb(g))))),
+      endpoint: fc.option(fc.constant("http://n:8000"), { nil: null, freq: 8 }),
+    }).chain((n) =>
+      fc.tuple(
+        fc.constant(n),
+        fc.tuple(...Array.from({ length: n.gpuCount }, (_, g) => gpuArb(g))),
+        fc.array(engineArb(modelIds, n.gpuCount, NOW - n.age), { maxLength: 2 }),
+      ),
+    ),
     { maxLength: 6 },
   ).map((specs) =>
-    specs.map(([n, gpus], i) => ({ id: `n${(i * 7) % 10}${i}`, endpoint: null, models: n.models, taken_at_ms: NOW - n.age, gpus })),
+    specs.map(([n, gpus, engines], i) => ({ id: `n${(i * 7) % 10}${i}`, endpoint: n.endpoint, models: n.models, taken_at_ms: NOW - n.age, gpus, engines })),
   );
 }
 
@@ -139,29 +173,35 @@ function nextViewArb(fleet: FleetNode[]): fc.Arbitrary<FleetNode[]> {
     fleet.map((node, i) => {
       const [pushed, free] = changes[i]!;
       if (!pushed) return node;
+      // Requests are decided at NOW: a node that was fresh (taken at NOW) reports after them and its entries go; older ones stay.
       return { ...node, taken_at_ms: node.taken_at_ms + 1000, gpus: node.gpus.map((g) => ({ ...g, memory_free_mb: free * 1000 })) };
     }),
   );
 }
 
-const ledgerOf = (k: WasmKernel | ReferenceKernel) => {
-  const l = k.ledger();
-  return { gpus: [...l.gpus].sort(([a], [b]) => (a < b ? -1 : 1)), loads: l.loads };
-};
+const ledgerOf = (k: WasmKernel | ReferenceKernel) => k.ledger();
 
 it("WASM and reference agree on random registries, fleets, request sequences and fleet reloads", () => {
   fc.assert(
     fc.property(
       registryArb.chain((r) =>
         fleetArb(r.models.map((m) => m.id)).chain((fleet) =>
-          fc.tuple(fc.constant(r), fc.constant(fleet), nextViewArb(fleet), fc.array(requestArb(r), { minLength: 1, maxLength: 12 }), fc.array(requestArb(r), { maxLength: 6 })),
+          fc.tuple(
+            fc.constant(r),
+            fc.constant(fleet),
+            nextViewArb(fleet),
+            fc.array(requestArb(r), { minLength: 1, maxLength: 12 }),
+            fc.array(requestArb(r), { maxLength: 6 }),
+            fc.constantFrom(1, 3),
+          ),
         ),
       ),
-      ([r, fleet, later, requests, afterReload]) => {
+      ([r, fleet, later, requests, afterReload, weight]) => {
         // Fresh kernels per case: the ledger is state, and each case starts from none.
         const w = new WasmKernel(kernelModule);
         const ref = new ReferenceKernel();
         for (const k of [w, ref]) {
+          k.setOwnWeight(weight);
           k.loadRegistry(r);
           k.loadFleet(fleet);
         }

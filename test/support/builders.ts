@@ -3,7 +3,7 @@
  * the expected answer can be computed by hand in the test.
  */
 import type { Category, Model, Registry } from "../../src/registry/schema";
-import type { FleetGpu, FleetNode } from "../../src/kernel/types";
+import type { FleetEngine, FleetGpu, FleetNode } from "../../src/kernel/types";
 import { DEMO_REGISTRY } from "../../src/registry/store";
 
 export const TINY_CATEGORIES: Category[] = [
@@ -66,6 +66,6 @@ export function gpu(index: number, free: number | null, overrides: Partial<Fleet
   };
 }
 
-export function node(id: string, taken_at_ms: number, gpus: FleetGpu[], models: string[] = []): FleetNode {
-  return { id, endpoint: `http://${id}:8000`, models, taken_at_ms, gpus };
+export function node(id: string, taken_at_ms: number, gpus: FleetGpu[], models: string[] = [], engines: FleetEngine[] = []): FleetNode {
+  return { id, endpoint: `http://${id}:8000`, models, taken_at_ms, gpus, engines };
 }

@@ -86,6 +86,7 @@ export function syntheticFleet(options: SyntheticFleetOptions): FleetNode[] {
       endpoint: `http://10.0.${n >> 8}.${n & 255}:8000`,
       models,
       taken_at_ms: options.now_ms - Math.floor(rand() * 30_000),
+      engines: [],
       gpus: Array.from({ length: count }, (_, index) => ({
         index,
         uuid: `GPU-${n}-${index}`,

@@ -6,7 +6,7 @@
  * Pure.
  */
 import type { ExperimentSnapshot } from "../../experiments/schema";
-import type { Ledger } from "../../kernel/ledger";
+import { countLedger, type Ledger } from "../../kernel/ledger";
 import type { FleetView } from "../../telemetry/schema";
 import { ALL_FAMILIES, SCRAPED, STORED, type MetricFamily } from "./catalog";
 import type { FamilySamples } from "./exposition";
@@ -75,7 +75,7 @@ export function metricsFamilies(input: ScrapeInput): FamilySamples[] {
     }
   }
 
-  const sent = [...input.ledger.gpus.values()];
+  const sent = [...countLedger(input.ledger).gpus.values()];
   add(SCRAPED.ledgerPlacements, {}, sent.reduce((n, g) => n + g.sent, 0));
   add(SCRAPED.ledgerGpus, {}, sent.filter((g) => g.sent > 0).length);
   for (const b of input.breakers ?? []) add(SCRAPED.gatewayBreakerOpen, { node: b.node, endpoint: b.endpoint }, b.open ? 1 : 0);
