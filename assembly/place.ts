@@ -277,7 +277,7 @@ function loadable(g: i32, stale: bool, strict: bool, now: f64, staleAfter: f64):
   return !(strict && known(e) && saturated(e));
 }
 
-function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAfter: f64): i32 {
+function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
   const gpus = header(H_GPUS);
   if (!passKnown) {
     passMaxFree = -Infinity;
@@ -287,11 +287,22 @@ function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAft
     passKnown = true;
   }
   if (!(need <= passMaxFree)) return 0;
+  // GPUs are sorted by reported free memory, so the ones with room are a prefix; find its end.
+  let lo = 0;
+  let hi = gpus;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (getF64(H_GPU_FREE, getI32(H_GPU_SORTED, mid)) >= need) lo = mid + 1;
+    else hi = mid;
+  }
+  const fitting = lo;
+  // With two choices, start at a GPU the seed picks: every isolate sees the same snapshot, and a
+  // fixed start would offer them all the same few GPUs (a cold fleet then had every isolate load
+  // onto them at once, more than they hold). With one choice the best must be among them.
+  const start = config(C_PLACEMENT_CHOICES) < 2 || fitting == 0 ? 0 : <i32>(seed % <f64>fitting);
   let count = 0;
-  for (let r = 0; r < gpus && count < CANDIDATE_LIMIT; r++) {
-    const g = getI32(H_GPU_SORTED, r);
-    // Sorted by reported free memory: once it is short, every later GPU is short too.
-    if (!(getF64(H_GPU_FREE, g) >= need)) break;
+  for (let i = 0; i < fitting && count < CANDIDATE_LIMIT; i++) {
+    const g = getI32(H_GPU_SORTED, (start + i) % fitting);
     if (loadable(g, stale, strict, now, staleAfter) && effectiveFree(g) >= need) addCandidate(count++, g, getI32(H_GPU_LOADER, g));
   }
   return count;
@@ -301,7 +312,7 @@ function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAft
 export function findGpu(model: i32, memory: f64, headroom: f64, stale: bool, strict: bool, now: f64, staleAfter: f64, seed: f64): i32 {
   let i = choose(servingCandidates(model, memory, headroom, stale, strict, now, staleAfter, seed), true, seed);
   foundServing = i >= 0;
-  if (i < 0) i = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter), false, seed);
+  if (i < 0) i = choose(loadCandidates(memory + headroom, stale, strict, now, staleAfter, seed), false, seed);
   if (i < 0) {
     foundEngine = -1;
     return -1;

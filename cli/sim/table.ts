@@ -55,3 +55,34 @@ export function renderTable(report: ScenarioReport): string {
   }
   return lines.join("\n") + "\n";
 }
+
+/** One setting of a sweep: the live policies' results at that isolates × push interval. */
+export interface SweepRow {
+  isolates: number;
+  push_interval_s: number;
+  results: PolicyResult[];
+}
+
+/** The sweep table: the blind policies once, then each setting's live policies, against static. */
+export function renderSweep(base: ScenarioReport, rows: SweepRow[]): string {
+  const st = base.results.find((r) => r.policy === "static");
+  const cells = (r: PolicyResult): Array<string | number> => [
+    r.label,
+    `${r.requests.served}${st ? ` (${change(r.requests.served, st.requests.served)})` : ""}`,
+    r.requests.rejected_no_model + r.requests.rejected_no_gpu + r.requests.failed_oom,
+    r.requests.failed_oom,
+    r.requests.failed_timeout,
+    `${pct(r.compute_util_pct.mean)}${st ? ` (${change(r.compute_util_pct.mean, st.compute_util_pct.mean)})` : ""}`,
+    `${r.latency_s.p50.toFixed(1)} / ${r.latency_s.p95.toFixed(1)}`,
+    r.quality_mean.toFixed(1),
+  ];
+  const header = ["isolates", "push s", "policy", "served (vs static)", "rejected + OOM", "OOM", "timeout", "compute util (vs static)", "latency p50/p95 s", "quality"];
+  const body = [
+    ...base.results.map((r) => ["-", "-", ...cells(r)]),
+    ...rows.flatMap((row) => row.results.map((r) => [row.isolates, row.push_interval_s, ...cells(r)])),
+  ];
+  return [
+    `scenario ${base.scenario} sweep: ${base.fleet.nodes} nodes, ${base.fleet.gpus} GPUs, ${base.trace.requests} requests (${base.trace.offered_per_s}/s), seed ${base.config.seed}`,
+    grid(header, body),
+  ].join("\n") + "\n";
+}

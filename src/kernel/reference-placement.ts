@@ -242,11 +242,14 @@ export class ReferencePlacer {
     return !(strict && s.known && this.saturated(s));
   }
 
+  /** GPUs with room by their snapshot, from one the seed picks (with two choices) around the list. */
   private loadCandidates(request: PlaceRequest, strict: boolean): Candidate[] {
     const need = request.memory + this.gpu.memory_headroom_mb;
+    const fitting = this.sorted.filter((o) => (o.gpu.memory_free_mb ?? NaN) >= need);
+    const start = this.gpu.placement_choices < 2 || fitting.length === 0 ? 0 : request.seed % fitting.length;
     const out: Candidate[] = [];
-    for (const o of this.sorted) {
-      if (out.length >= L.CANDIDATE_LIMIT || !((o.gpu.memory_free_mb ?? NaN) >= need)) break;
+    for (const o of [...fitting.slice(start), ...fitting.slice(0, start)]) {
+      if (out.length >= L.CANDIDATE_LIMIT) break;
       if (this.loadable(o, request, strict) && this.effectiveFree(o) >= need) out.push({ at: o, source: this.loaderOf(o) });
     }
     return out;

@@ -12,6 +12,7 @@ import { Problem } from "../errors";
 import { Taxonomy } from "../registry/taxonomy";
 import type { FleetNode } from "../kernel/types";
 import { WasmKernel } from "../kernel/wasm";
+import { TrafficShare } from "./traffic-share";
 
 /** The fleet as routing sees it; `generation` changes whenever any node's snapshot does. */
 export interface FleetSnapshot {
@@ -38,6 +39,8 @@ export interface LoadedRegistry {
   fleetGeneration: string | null;
   fleet: FleetNode[];
   nodes: Map<string, FleetNode>;
+  /** This isolate's share of the traffic, from the engines' counters (traffic-share.ts). */
+  share: TrafficShare;
 }
 
 export interface RoutingContextOptions {
@@ -98,6 +101,7 @@ export class RoutingContext {
   install(registry: Registry): void {
     const previous = this.loaded;
     const next = this.build(registry);
+    next.share = previous?.share ?? next.share;
     if (previous?.fleetGeneration) setFleet(next, { generation: previous.fleetGeneration, nodes: previous.fleet });
     this.loaded = next;
   }
@@ -119,11 +123,14 @@ export function buildLoaded(registry: Registry, kernelModule: WebAssembly.Module
     fleetGeneration: null,
     fleet: [],
     nodes: new Map(),
+    share: new TrafficShare(),
   };
 }
 
 /** Packs a new fleet view into `loaded`'s kernel. Also used by the simulator (src/sim/router.ts). */
 export function setFleet(loaded: LoadedRegistry, fleet: FleetSnapshot): void {
+  // Before loadFleet: the share is measured on the ledger entries the new snapshots are about to reflect.
+  loaded.kernel.setOwnWeight(loaded.share.update(loaded.fleet, fleet.nodes, loaded.kernel.ledger()));
   loaded.kernel.loadFleet(fleet.nodes);
   loaded.fleetGeneration = fleet.generation;
   loaded.fleet = fleet.nodes;

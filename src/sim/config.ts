@@ -59,6 +59,13 @@ export interface PhysicsConfig {
   load_gb_per_s: number;
   /** KV memory a running request adds, as a fraction of its model's footprint. */
   kv_fraction_per_request: number;
+  /**
+   * vLLM-style preallocation: a resident model holds this share of its GPU's memory (vLLM's
+   * gpu_memory_utilization, 0.9 by default there) and its requests' KV cache lives inside it, so
+   * nvidia-smi's free memory says nothing about load. null: a model holds its footprint and each
+   * running request adds its KV memory.
+   */
+  prealloc_share: number | null;
   /** A loaded model without requests for this long is unloaded. */
   idle_unload_s: number;
   /** A request that has not started after this long is dropped by its client (failed: timeout). */
@@ -82,6 +89,12 @@ export interface TelemetryConfig {
    * are staggered evenly over one view TTL.
    */
   isolates: number;
+  /**
+   * Agents report the serving engines (one per GPU: the models ready on it, running and waiting
+   * requests, KV-cache usage, finished requests), as the real agent reads them from an engine's
+   * /metrics. false: GPU telemetry only, the models resident on a node listed without load.
+   */
+  engines: boolean;
 }
 
 /** One site loses cooling (and some telemetry) from `from_s` on. */
@@ -149,21 +162,29 @@ export const DEFAULT_CONFIG: SimConfig = {
     load_fixed_s: 5,
     load_gb_per_s: 2,
     kv_fraction_per_request: 0.02,
+    prealloc_share: null,
     idle_unload_s: 300,
     timeout_s: 60,
     token_ms_fixed: 4,
     token_ms_per_b: 0.45,
     prefill_s: 0.2,
   },
-  telemetry: { push_interval_s: 5, push_delay_s: 1, view_ttl_s: 2, isolates: 1 },
+  telemetry: { push_interval_s: 5, push_delay_s: 1, view_ttl_s: 2, isolates: 1, engines: true },
   degrade: null,
   sample_s: 10,
 };
 
-export type ScenarioName = "steady" | "bursty" | "degraded";
+export type ScenarioName = "steady" | "bursty" | "degraded" | "saturated";
 
-/** The three scenarios, as edits of a base config (which carries the fleet size and seed). */
-export const SCENARIOS: Record<ScenarioName, { summary: string; apply(base: SimConfig): SimConfig }> = {
+export interface Scenario {
+  summary: string;
+  apply(base: SimConfig): SimConfig;
+  /** The arrival rate is not the config's but found by bisection on static alone (src/sim/saturation.ts). */
+  saturate?: true;
+}
+
+/** The scenarios, as edits of a base config (which carries the fleet size and seed). */
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
   steady: {
     summary: "Poisson arrivals at the base rate, all sites healthy",
     apply: (base) => base,
@@ -181,6 +202,11 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; apply(base: SimC
       ...base,
       degrade: { site: 0, from_s: Math.round(base.trace.duration_s / 4), ambient_offset_c: 25, push_loss: 0.3 },
     }),
+  },
+  saturated: {
+    summary: "steady traffic at the rate where static tiers serve 80% of requests (bisection on static alone, before any policy is compared)",
+    apply: (base) => base,
+    saturate: true,
   },
 };
 

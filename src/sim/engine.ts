@@ -37,6 +37,7 @@ export function modelTable(registry: Registry, config: SimConfig): ModelTable {
   const { token_ms_fixed, token_ms_per_b } = config.physics;
   return {
     ids: registry.models.map((m) => m.id),
+    served: registry.models.map((m) => m.hf_repo),
     memory_mb: Float64Array.from(registry.models, (m) => m.memory_mb[m.default_precision]!),
     s_per_token: Float64Array.from(registry.models, (m) => (token_ms_fixed + token_ms_per_b * (m.active_params_b ?? m.params_b)) / 1000),
   };
@@ -65,7 +66,7 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
   if (view) {
     // The agents were pushing before the run: the router starts with a fresh picture.
     fleet.nodes.forEach((_, n) => {
-      view.deliver(n, sampleNode(fleet, n, 0, models.ids));
+      view.deliver(n, sampleNode(fleet, n, 0, models, config.telemetry.engines));
       events.push(telemetryRandom.next() * push_interval_s, { kind: "push", node: n });
     });
     events.push(0, { kind: "refresh", isolate: 0 });
@@ -88,7 +89,7 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
       case "push": {
         events.push(t + push_interval_s, e);
         const lost = degrade !== null && fleet.nodes[e.node]!.site === degrade.site && t >= degrade.from_s && telemetryRandom.next() < degrade.push_loss;
-        if (!lost) events.push(t + push_delay_s, { kind: "deliver", node: e.node, snapshot: sampleNode(fleet, e.node, t, models.ids) });
+        if (!lost) events.push(t + push_delay_s, { kind: "deliver", node: e.node, snapshot: sampleNode(fleet, e.node, t, models, config.telemetry.engines) });
         return;
       }
       case "deliver":
@@ -128,7 +129,9 @@ export function runPolicy(input: RunInput): { result: PolicyResult; fleet: SimFl
     }
     if (outcome.stale) state.stale_placements++;
     const quality = input.quality.score(category, outcome.model);
-    const request = { id: i, arrival_s: t, category: trace.category[i]!, tokens: trace.tokens[i]!, model: m, quality, kv_mb: memory_mb * config.physics.kv_fraction_per_request };
+    // With preallocation a request's KV cache lives inside its model's preallocated share.
+    const kv_mb = config.physics.prealloc_share === null ? memory_mb * config.physics.kv_fraction_per_request : 0;
+    const request = { id: i, arrival_s: t, category: trace.category[i]!, tokens: trace.tokens[i]!, model: m, quality, kv_mb };
     serving.dispatch(request, g, t);
   };
 

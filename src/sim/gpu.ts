@@ -34,6 +34,8 @@ export interface Resident {
 export class Gpu {
   used_mb = 0;
   running = 0;
+  /** Requests served to completion on this GPU (the engine's finished-request counter). */
+  completed = 0;
   readonly residents = new Map<number, Resident>();
   /** Temperature at `temp_at_s`; relaxes towards the load-dependent target in between. */
   private temp_c: number;
@@ -68,6 +70,17 @@ export class Gpu {
 
   get has_free_slot(): boolean {
     return this.running < this.slots;
+  }
+
+  /** Requests queued on this GPU, for resident models that are ready or still loading. */
+  get waiting(): number {
+    let n = 0;
+    for (const r of this.residents.values()) n += r.queue.length - r.head;
+    return n;
+  }
+
+  get slot_count(): number {
+    return this.slots;
   }
 
   /** Utilization as nvidia-smi would report it: the share of slots busy, in percent. */

@@ -14,6 +14,8 @@ import { Samples } from "./metrics";
 /** Per-model constants, indexed like the registry's model list. */
 export interface ModelTable {
   ids: string[];
+  /** The name an engine serves each model under (its Hugging Face repo, vLLM's default). */
+  served: string[];
   memory_mb: Float64Array;
   /** Seconds per output token. */
   s_per_token: Float64Array;
@@ -68,7 +70,8 @@ export class Serving {
     const m = request.model;
     const found = named.residents.get(m) ?? this.replicaOnNode(named, m, true);
     if (found) return found;
-    const memory = this.models.memory_mb[m]!;
+    const memory = this.residentMemory(m, named);
+    if (memory === null) return this.replicaOnNode(named, m, false);
     const room = named.makeRoom(t, memory + request.kv_mb, -1);
     this.counters.model_unloads += room.unloaded;
     if (!room.ok) return this.replicaOnNode(named, m, false);
@@ -79,6 +82,19 @@ export class Serving {
     const load_s = this.physics.load_fixed_s + memory / 1024 / this.physics.load_gb_per_s;
     this.events.push(t + load_s, { kind: "loaded", gpu: named.id, resident });
     return resident;
+  }
+
+  /**
+   * Memory model `m` holds once resident on `gpu`: its footprint, or with vLLM-style preallocation
+   * the configured share of the GPU (null when the footprint does not fit in that share: the engine
+   * would fail to start).
+   */
+  private residentMemory(m: number, gpu: Gpu): number | null {
+    const footprint = this.models.memory_mb[m]!;
+    const share = this.physics.prealloc_share;
+    if (share === null) return footprint;
+    const held = Math.floor(share * gpu.capacity_mb);
+    return footprint <= held ? held : null;
   }
 
   /**
@@ -131,6 +147,7 @@ export class Serving {
     resident.running--;
     resident.last_used_s = t;
     this.counters.served++;
+    gpu.completed++;
     this.counters.latency.add(t - request.arrival_s);
     this.counters.quality_sum += request.quality;
     this.counters.work_s += this.physics.prefill_s + request.tokens * this.models.s_per_token[request.model]!;

@@ -19,13 +19,27 @@ export function simToMs(t_s: number): number {
   return EPOCH_MS + Math.round(t_s * 1000);
 }
 
-/** The snapshot node `n`'s agent pushes at time t: the truth at that instant, as nvidia-smi reports it. */
-export function snapshotNode(fleet: SimFleet, n: number, t_s: number, modelIds: readonly string[]): Snapshot {
+/** What the simulated agent reports about models: the registry ids and the names engines serve them under. */
+export interface ReportedModels {
+  ids: readonly string[];
+  served: readonly string[];
+}
+
+/**
+ * The snapshot node `n`'s agent pushes at time t: the truth at that instant, as nvidia-smi and the
+ * node's engines report it. With `engines`, each GPU runs one engine that loads models on demand
+ * (like llama.cpp server's router mode, or Ollama) and reports, as /metrics would: the models ready
+ * on it (a model still loading is not served yet), requests running and waiting, KV-cache usage
+ * (running / slots: a request's KV cache takes one batch slot's share) and requests finished.
+ * Without, the node lists every model resident on it (loading ones included) and no load.
+ */
+export function snapshotNode(fleet: SimFleet, n: number, t_s: number, models: ReportedModels, engines = true): Snapshot {
   const node = fleet.nodes[n]!;
-  const models = new Set<number>();
+  const resident = new Set<number>();
+  const taken_at = new Date(simToMs(t_s)).toISOString();
   const gpus = node.gpus.map((g): GpuReading => {
     const gpu = fleet.gpus[g]!;
-    for (const m of gpu.residents.keys()) models.add(m);
+    for (const m of gpu.residents.keys()) resident.add(m);
     return {
       index: gpu.index,
       uuid: `GPU-sim-${gpu.id}`,
@@ -50,19 +64,35 @@ export function snapshotNode(fleet: SimFleet, n: number, t_s: number, modelIds: 
     agent_id: `${node.id}-agent`,
     node: node.id,
     endpoint: `http://${node.id}.sim:8000`,
-    models: [...models].sort((a, b) => a - b).map((m) => modelIds[m]!),
+    models: engines ? [] : [...resident].sort((a, b) => a - b).map((m) => models.ids[m]!),
     seq: simToMs(t_s),
-    taken_at: new Date(simToMs(t_s)).toISOString(),
+    taken_at,
     driver_version: null,
     cuda_version: null,
     gpus,
-    engines: [],
+    engines: engines
+      ? node.gpus.map((g) => {
+          const gpu = fleet.gpus[g]!;
+          const ready = [...gpu.residents.values()].filter((r) => r.ready).map((r) => r.model).sort((a, b) => a - b);
+          return {
+            kind: "llamacpp" as const,
+            mode: "on_demand" as const,
+            models: ready.map((m) => models.served[m]!),
+            gpus: [gpu.index],
+            running: gpu.running,
+            waiting: gpu.waiting,
+            kv_cache_usage: gpu.running / gpu.slot_count,
+            requests_total: gpu.completed,
+            read_at: taken_at,
+          };
+        })
+      : [],
   };
 }
 
 /** What the router reads for node `n` at time t: its snapshot through the worker's conversion. */
-export function sampleNode(fleet: SimFleet, n: number, t_s: number, modelIds: readonly string[]): FleetNode {
-  return toFleetNode(snapshotNode(fleet, n, t_s, modelIds));
+export function sampleNode(fleet: SimFleet, n: number, t_s: number, models: ReportedModels, engines = true): FleetNode {
+  return toFleetNode(snapshotNode(fleet, n, t_s, models, engines));
 }
 
 /**
