@@ -74,6 +74,19 @@ export class RoutingContext {
   }
 
   /**
+   * The registry this isolate routes with, without refreshing anything: KV is read only when the
+   * isolate has none loaded yet. For paths that must stay cheap, such as a telemetry push.
+   */
+  async current(env: Env): Promise<LoadedRegistry> {
+    if (this.loaded) return this.loaded;
+    const fresh = await this.readRegistry(env, null);
+    if (!fresh) throw new Error("unreachable: readRegistry returns a registry when none is loaded");
+    // checkedAt stays where it was, so the next get() still reads the fleet.
+    this.loaded = fresh;
+    return fresh;
+  }
+
+  /**
    * The registry KV points at, as a new LoadedRegistry when its version differs from `loaded`.
    * A stored version that cannot be read or validated keeps the isolate on what it has (logged);
    * with nothing loaded yet it is a 503, never a half-read document.

@@ -10,6 +10,8 @@ import { badRequest } from "../errors";
 import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter } from "../validate";
+import { resolveServedName, servedNameIndex } from "../kernel/replicas";
+import type { Registry } from "../registry/schema";
 import { requireAgentSignature } from "./agent-auth";
 import { snapshotFromText } from "./ingest";
 import { acceptPush } from "./push";
@@ -68,6 +70,19 @@ const deleteNode = createRoute({
   responses: { 200: jsonResponse("Removed (or was not there)", z.object({ node: z.string(), released: z.boolean() }).openapi("NodeReleased")), ...pickProblems(400, 401, 403) },
 });
 
+/** The engines' served names as registry ids, and the names the registry does not know (for the agent's warnings). */
+function engineModels(snapshot: Snapshot, registry: Registry): { resolved: string[]; unknown: string[] } {
+  const names = servedNameIndex(registry);
+  const resolved = new Set<string>();
+  const unknown = new Set<string>();
+  for (const name of snapshot.engines.flatMap((e) => e.models)) {
+    const m = resolveServedName(names, name);
+    if (m === undefined) unknown.add(name);
+    else resolved.add(registry.models[m]!.id);
+  }
+  return { resolved: [...resolved].sort(), unknown: [...unknown].sort() };
+}
+
 function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
 }
@@ -98,8 +113,9 @@ export function telemetryRoutes(context: RoutingContext) {
         env: c.env, snapshot, agent: agentId, keys, config, signedAt: Number(c.req.header(TIMESTAMP_HEADER)), now_ms: now,
         requestUrl: c.req.url, endpointPath: json ? "endpoint" : "header.x-node-endpoint",
       });
-      // No registry or fleet read here: a push costs one call to the node's object and one KV write.
-      return c.json({ accepted: true as const, node: stored.node, seq: stored.seq, gpus: stored.gpus.length, taken_at: stored.taken_at }, 202);
+      // The registry the isolate already holds maps the served names (a KV read only on a cold isolate); no fleet read.
+      const engine_models = stored.engines.length > 0 ? engineModels(stored, (await context.current(c.env)).registry) : null;
+      return c.json({ accepted: true as const, node: stored.node, seq: stored.seq, gpus: stored.gpus.length, taken_at: stored.taken_at, engine_models }, 202);
     })
     .openapi(deleteNode, async (c) => {
       const { node } = c.req.valid("param");

@@ -8,6 +8,13 @@ export const TelemetryAcceptedSchema = z
     seq: z.number().int(),
     gpus: z.number().int().openapi({ description: "GPUs in the snapshot" }),
     taken_at: z.string(),
+    engine_models: z
+      .object({
+        resolved: z.array(z.string()).openapi({ description: "Registry ids the engines' served names map to (by id or hf_repo)" }),
+        unknown: z.array(z.string()).openapi({ description: "Served names no registry model has as id or hf_repo: never routed to" }),
+      })
+      .nullable()
+      .openapi({ description: "How the engines' served models map to the registry this router uses; null when the snapshot has no engines" }),
   })
   .openapi("TelemetryAccepted");
 

@@ -3,8 +3,10 @@ import kernelModule from "../../build/kernel.wasm";
 import * as L from "../../assembly/layout";
 import { WasmKernel } from "../../src/kernel/wasm";
 import { kernelContract } from "./contract";
+import { engineContract } from "./contract-engines";
 
 kernelContract("wasm", () => new WasmKernel(kernelModule));
+engineContract("wasm", () => new WasmKernel(kernelModule));
 
 it("the compiled kernel reports the ABI version the host was built against", () => {
   const instance = new WebAssembly.Instance(kernelModule, {});

@@ -28,8 +28,19 @@ function engine(overrides: Partial<EngineInput> = {}): EngineInput {
 
 describe("engines in the snapshot", () => {
   it("stores the engines as sent", async () => {
-    const body = snapshot("eng-ok", [gpu(0, 8000), gpu(1, 8000)], { engines: [engine(), engine({ kind: "ollama", mode: "on_demand", models: [], gpus: null, running: null, waiting: null, kv_cache_usage: null, requests_total: null })] });
-    expect((await push(body)).status).toBe(202);
+    const body = snapshot("eng-ok", [gpu(0, 8000), gpu(1, 8000)], {
+      engines: [
+        engine({ models: ["Qwen/Qwen2.5-7B-Instruct", "llama-3.1-8b-instruct", "someone/not-in-the-registry"] }),
+        engine({ kind: "ollama", mode: "on_demand", models: ["qwen2.5:7b"], gpus: null, running: null, waiting: null, kv_cache_usage: null, requests_total: null }),
+      ],
+    });
+    const response = await push(body);
+    expect(response.status).toBe(202);
+    // Served names map to registry ids by id or (case-insensitively) hf_repo; the rest are named for the agent to warn about.
+    expect(((await response.json()) as { engine_models: unknown }).engine_models).toEqual({
+      resolved: ["llama-3.1-8b-instruct", "qwen2.5-7b-instruct"],
+      unknown: ["qwen2.5:7b", "someone/not-in-the-registry"],
+    });
     const stored = await store().read("eng-ok");
     expect(stored!.engines).toHaveLength(2);
     expect(stored!.engines[0]).toMatchObject({ kind: "vllm", running: 3, waiting: 1, kv_cache_usage: 0.42 });
@@ -37,7 +48,9 @@ describe("engines in the snapshot", () => {
   });
 
   it("defaults to no engines for an agent that sends none", async () => {
-    expect((await push(snapshot("eng-none", [gpu(0, 8000)]))).status).toBe(202);
+    const response = await push(snapshot("eng-none", [gpu(0, 8000)]));
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { engine_models: unknown }).engine_models).toBeNull();
     expect((await store().read("eng-none"))!.engines).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ describe("accepted pushes", () => {
     const body = snapshot("accept-json", [gpu(0, 70000), gpu(1, 30000)], { models: ["qwen2.5-7b-instruct"] });
     const response = await push(body);
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: true, node: "accept-json", seq: body.seq, gpus: 2, taken_at: body.taken_at });
+    expect(await response.json()).toEqual({ accepted: true, node: "accept-json", seq: body.seq, gpus: 2, taken_at: body.taken_at, engine_models: null });
     const { value, metadata } = await env.ROUTER_KV.getWithMetadata(`${NODE_PREFIX}accept-json`, "json");
     expect(value).toMatchObject({ node: "accept-json", seq: body.seq, agent_id: "test-agent" });
     expect(metadata).toMatchObject({ v: 1, s: body.seq, e: "http://accept-json.test:8000", m: ["qwen2.5-7b-instruct"] });
