@@ -44,7 +44,7 @@ export interface ReplicaView {
  * Served name → registry model index: the registry id, and the Hugging Face repo
  * case-insensitively (the name vLLM, SGLang and TGI serve a model under by default).
  */
-export function servedNameIndex(registry: Registry): Map<string, number> {
+export function servedNameIndex(registry: Pick<Registry, "models">): Map<string, number> {
   const index = new Map<string, number>();
   registry.models.forEach((m, i) => {
     if (!index.has(m.id)) index.set(m.id, i);

@@ -125,6 +125,6 @@ export function telemetryRoutes(context: RoutingContext) {
     .openapi(getFleet, async (c) => {
       const now = Date.now();
       const loaded = await context.get(c.env, now);
-      return c.json(buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, now_ms: now }), 200);
+      return c.json(buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, registryModels: loaded.registry.models, now_ms: now }), 200);
     });
 }

@@ -1,5 +1,6 @@
 /** Response schemas of POST /v1/telemetry and GET /v1/fleet (also the OpenAPI components). */
 import { z } from "@hono/zod-openapi";
+import { ENGINE_KINDS, ENGINE_MODES } from "./engines/schema";
 
 export const TelemetryAcceptedSchema = z
   .object({
@@ -40,6 +41,24 @@ export const FleetGpuViewSchema = z
   })
   .openapi("FleetGpuView");
 
+export const FleetEngineViewSchema = z
+  .object({
+    kind: z.enum(ENGINE_KINDS),
+    mode: z.enum(ENGINE_MODES),
+    models: z.array(z.string()).openapi({ description: "Served names as the engine reports them" }),
+    registry_models: z.array(z.string()).openapi({ description: "Registry ids those names map to (by id or case-insensitive hf_repo); routing places only these on the engine" }),
+    gpus: z.array(z.number().int()).nullable().openapi({ description: "nvidia-smi indices it uses; null = unknown (any GPU of the node)" }),
+    running: z.number().int().nullable(),
+    waiting: z.number().int().nullable(),
+    kv_cache_usage: z.number().nullable().openapi({ description: "0–1" }),
+    requests_total: z.number().int().nullable(),
+    read_at: z.string().openapi({ description: "When the agent read the engine, by the node's clock" }),
+    load_known: z.boolean().openapi({
+      description: "Running, waiting or KV-cache usage is known. false (e.g. /metrics unreachable or garbage): routing ranks it after every engine of known load and judges it by its GPU, never as idle",
+    }),
+  })
+  .openapi("FleetEngineView");
+
 export const FleetNodeViewSchema = z
   .object({
     node: z.string(),
@@ -49,6 +68,7 @@ export const FleetNodeViewSchema = z
     age_s: z.number(),
     stale: z.boolean().openapi({ description: "Older than stale_after_s: used only as a last resort" }),
     gpus: z.array(FleetGpuViewSchema),
+    engines: z.array(FleetEngineViewSchema).openapi({ description: "The node's serving engines; [] = no engine data (GPU telemetry only)" }),
   })
   .openapi("FleetNodeView");
 
@@ -76,3 +96,4 @@ export const FleetViewSchema = z
 
 export type FleetView = z.infer<typeof FleetViewSchema>;
 export type FleetNodeView = z.infer<typeof FleetNodeViewSchema>;
+export type FleetEngineView = z.infer<typeof FleetEngineViewSchema>;

@@ -2,12 +2,13 @@
  * Serving-engine fields inside the signed snapshot (POST /v1/telemetry): what is accepted and
  * stored, and every absurd value refused with a 400 naming the field, leaving nothing stored.
  */
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { expectProblem } from "../support/http";
 import { gpu, push, snapshot } from "../support/telemetry";
 import { TelemetryStore } from "../../src/telemetry/store";
 import type { EngineInput } from "../../src/telemetry/engines/schema";
+import type { FleetView } from "../../src/telemetry/schema";
 
 const store = () => new TelemetryStore(env.ROUTER_KV);
 
@@ -74,4 +75,27 @@ describe("engines in the snapshot", () => {
       expect(await store().read(node)).toBeNull();
     });
   }
+});
+
+describe("GET /v1/fleet shows the engines", () => {
+  it("each engine with its served names, the registry ids they map to, its load as reported and whether it is known", async () => {
+    const readAt = new Date(Date.now() - 1000).toISOString();
+    await push(
+      snapshot("eng-view", [gpu(0, 8000), gpu(1, 8000)], {
+        engines: [
+          engine({ models: ["qwen/QWEN2.5-7B-Instruct", "lora-1"], gpus: [1], running: 4, waiting: 0, kv_cache_usage: 0.02, requests_total: 7, read_at: readAt }),
+          // /metrics garbage or unreachable: the agent sends every load field null.
+          engine({ models: ["llama-3.1-8b-instruct"], gpus: null, running: null, waiting: null, kv_cache_usage: null, requests_total: null, read_at: readAt }),
+        ],
+      }),
+    ).then((r) => expect(r.status).toBe(202));
+    await push(snapshot("eng-view-none", [gpu(0, 8000)])).then((r) => expect(r.status).toBe(202));
+    const view = (await (await SELF.fetch("http://router/v1/fleet")).json()) as FleetView;
+    const byName = new Map(view.nodes.map((n) => [n.node, n]));
+    expect(byName.get("eng-view")!.engines).toEqual([
+      { kind: "vllm", mode: "fixed", models: ["qwen/QWEN2.5-7B-Instruct", "lora-1"], registry_models: ["qwen2.5-7b-instruct"], gpus: [1], running: 4, waiting: 0, kv_cache_usage: 0.02, requests_total: 7, read_at: readAt, load_known: true },
+      { kind: "vllm", mode: "fixed", models: ["llama-3.1-8b-instruct"], registry_models: ["llama-3.1-8b-instruct"], gpus: null, running: null, waiting: null, kv_cache_usage: null, requests_total: null, read_at: readAt, load_known: false },
+    ]);
+    expect(byName.get("eng-view-none")!.engines).toEqual([]);
+  });
 });

@@ -66,7 +66,7 @@ export async function loadDashboard(options: LoadOptions): Promise<DashboardData
     now: new Date(now_ms).toISOString(),
     registry: loaded.registry,
     tops: options.tops.of(loaded.registry),
-    fleet: buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, now_ms }),
+    fleet: buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, registryModels: loaded.registry.models, now_ms }),
     reports: snapshots.map(buildReport),
     experimentLimit: DASHBOARD_EXPERIMENTS,
     decisions: state?.decisions ?? null,

@@ -47,7 +47,7 @@ export function metricsRoutes(context: RoutingContext, recorder: MetricsRecorder
       context.get(c.env, now),
       experimentSnapshots(c.env, SCRAPE_EXPERIMENTS),
     ]);
-    const fleet = buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, now_ms: now });
+    const fleet = buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, registryModels: loaded.registry.models, now_ms: now });
     const breakerSamples = (breakers?.list() ?? []).map((b) => ({ node: b.node, endpoint: b.endpoint, open: b.breaker.state(now) !== "closed" }));
     const body = renderExposition(metricsFamilies({ state, fleet, experiments, ledger: loaded.kernel.ledger(), breakers: breakerSamples }));
     return c.text(body, 200, { "content-type": EXPOSITION_CONTENT_TYPE });
