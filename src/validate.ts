@@ -1,12 +1,13 @@
 /**
  * Request validation decided once: every router is an OpenAPIHono made here, whose hook turns
  * a zod failure into one problem+json 400 naming each bad field, and every JSON body goes
- * through jsonBody (415 without a JSON content type, 413 over the size limit).
+ * through jsonBody (415 without a JSON content type, 413 over the size limit, enforced while the
+ * body streams: src/body-limit.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./env";
+import { limitBody } from "./body-limit";
 import { badRequest, Problem } from "./errors";
 import { zodIssues } from "./registry/validation";
 
@@ -25,17 +26,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 
 /** Guards a JSON body: media type first, then size, before the validator reads it. */
 export function jsonBody(maxBytes: number = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new Problem({
-        status: 413,
-        title: "Payload too large",
-        detail: `the body is larger than ${maxBytes} bytes`,
-        errors: [{ path: "body", message: `at most ${maxBytes} bytes` }],
-      });
-    },
-  });
+  const limit = limitBody(maxBytes);
   return async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (!/^application\/([\w.-]+\+)?json$/.test(type)) {

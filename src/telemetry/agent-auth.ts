@@ -1,11 +1,13 @@
 /**
  * Guards POST /v1/telemetry before anything reads the body as JSON or nvidia-smi text: size
- * (413), configured keys (403), the three signature headers (401), the HMAC under one of the
- * agent's keys over the timestamp, the metadata headers and the body (401) and clock skew (401). It reads the body once as bytes; Hono caches them, so
- * the JSON validator and the handler see the same bytes that were verified.
+ * (413, counted while the body streams), configured keys (403), the three signature headers
+ * (401), the HMAC under one of the agent's keys over the timestamp, the metadata headers and the
+ * body (401) and clock skew (401). It reads the body once as bytes and puts them back, so the
+ * JSON validator and the handler see the same bytes that were verified.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { readLimited } from "../body-limit";
 import { Problem } from "../errors";
 import { AgentKeysError, parseAgentKeys, type AgentConfig, type AgentKeys } from "./agent-keys";
 import { AGENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, SIGNED_HEADERS, TIMESTAMP_HEADER, verify, type SignedMetadata } from "./signature";
@@ -20,15 +22,6 @@ declare module "hono" {
 /** Largest telemetry body: an 8-GPU `nvidia-smi -q -x` is ~220 KiB. */
 export const MAX_TELEMETRY_BYTES = 256 * 1024;
 
-function tooLarge(): Problem {
-  return new Problem({
-    status: 413,
-    title: "Payload too large",
-    detail: `the body is larger than ${MAX_TELEMETRY_BYTES} bytes`,
-    errors: [{ path: "body", message: `at most ${MAX_TELEMETRY_BYTES} bytes` }],
-  });
-}
-
 function rejected(header: string, message: string): Problem {
   return new Problem({
     status: 401,
@@ -40,10 +33,9 @@ function rejected(header: string, message: string): Problem {
 }
 
 export const requireAgentSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_TELEMETRY_BYTES) throw tooLarge();
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.byteLength > MAX_TELEMETRY_BYTES) throw tooLarge();
+  // Counted while it streams: a chunked upload is refused at 256 KiB, not read whole first.
+  const body = await readLimited(c.req.raw, MAX_TELEMETRY_BYTES);
+  c.req.raw = new Request(c.req.raw, { body });
 
   let keys: AgentKeys;
   try {

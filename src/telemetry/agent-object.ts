@@ -24,50 +24,70 @@ export const ClaimSchema = z.strictObject({ ok: z.boolean(), nodes: z.number().i
 export type Claim = z.infer<typeof ClaimSchema>;
 
 export class AgentObject extends DurableObject<Env> {
-  /** Live entries, node → last refresh (ms); lapsed ones are dropped as they are found. */
-  private live(now: number): Map<string, number> {
-    const entries = new Map<string, number>();
-    for (const [key, value] of this.ctx.storage.kv.list<unknown>({ prefix: PREFIX })) {
-      const at = z.number().safeParse(value);
-      if (at.success && now - at.data < ENTRY_TTL_MS) entries.set(key.slice(PREFIX.length), at.data);
-      else this.ctx.storage.kv.delete(key);
+  /** The entries, node → last refresh (ms), read from storage once per instance; storage stays the truth. */
+  private cache: Map<string, number> | null = null;
+
+  private entries(): Map<string, number> {
+    if (this.cache === null) {
+      this.cache = new Map();
+      for (const [key, value] of this.ctx.storage.kv.list<unknown>({ prefix: PREFIX })) {
+        const at = z.number().safeParse(value);
+        if (at.success) this.cache.set(key.slice(PREFIX.length), at.data);
+        else this.ctx.storage.kv.delete(key);
+      }
+    }
+    return this.cache;
+  }
+
+  /** Drops lapsed entries; called only when the count matters, so a refresh costs one write. */
+  private prune(now: number): Map<string, number> {
+    const entries = this.entries();
+    for (const [node, at] of entries) {
+      if (now - at < ENTRY_TTL_MS) continue;
+      entries.delete(node);
+      this.ctx.storage.kv.delete(PREFIX + node);
     }
     return entries;
   }
 
   /** Whether `node` could be claimed now (held already, or room under the cap), changing nothing. */
   mayClaim(node: string, now: number, maxNodes: number): Claim {
-    const entries = this.live(now);
-    return { ok: entries.has(node) || entries.size < maxNodes, nodes: entries.size };
+    const entries = this.entries();
+    if (entries.has(node) || entries.size < maxNodes) return { ok: true, nodes: entries.size };
+    const live = this.prune(now);
+    return { ok: live.size < maxNodes, nodes: live.size };
   }
 
   /** Records (or refreshes) `node` unless the agent already holds `maxNodes` others. */
   async claim(node: string, now: number, maxNodes: number): Promise<Claim> {
-    const entries = this.live(now);
-    if (!entries.has(node) && entries.size >= maxNodes) return { ok: false, nodes: entries.size };
+    const entries = this.entries();
+    if (!entries.has(node) && entries.size >= maxNodes && this.prune(now).size >= maxNodes) return { ok: false, nodes: entries.size };
+    entries.set(node, now);
     this.ctx.storage.kv.put(PREFIX + node, now);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + ENTRY_TTL_MS);
-    return { ok: true, nodes: entries.has(node) ? entries.size : entries.size + 1 };
+    return { ok: true, nodes: entries.size };
   }
 
   /** The node went to another agent or was deleted by the operator. */
   async release(node: string): Promise<void> {
+    this.entries().delete(node);
     this.ctx.storage.kv.delete(PREFIX + node);
-    if (this.live(Date.now()).size === 0) await this.empty();
+    if (this.prune(Date.now()).size === 0) await this.empty();
   }
 
   /** The nodes the agent holds now (for tests and operators; routing never asks). */
   nodes(now: number): string[] {
-    return [...this.live(now).keys()].sort();
+    return [...this.prune(now).keys()].sort();
   }
 
   override async alarm(): Promise<void> {
-    const entries = this.live(Date.now());
+    const entries = this.prune(Date.now());
     if (entries.size === 0) return this.empty();
     await this.ctx.storage.setAlarm(Math.min(...entries.values()) + ENTRY_TTL_MS);
   }
 
   private async empty(): Promise<void> {
+    this.cache = null;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

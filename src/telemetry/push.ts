@@ -34,6 +34,26 @@ export interface PushInput {
 
 const forbidden = (detail: string, errors: FieldError[]) => new Problem({ status: 403, title: "Forbidden", detail, errors });
 
+/**
+ * A Durable Object that is overloaded or was reset (it answers with `overloaded` / `retryable`
+ * errors) is the router's problem, not the agent's: 503 with Retry-After, which the agent retries.
+ */
+async function objectCall(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    const flags = error as { overloaded?: unknown; retryable?: unknown; durableObjectReset?: unknown };
+    if (!(error instanceof Error) || !(flags.overloaded || flags.retryable || flags.durableObjectReset)) throw error;
+    throw new Problem({
+      status: 503,
+      title: "Busy",
+      detail: "the node's state is busy with other pushes; retry shortly",
+      errors: [{ path: "node", message: "the node's single writer is overloaded" }],
+      headers: { "retry-after": "1" },
+    });
+  }
+}
+
 const nodeCap = (agent: string, nodes: number, max: number) =>
   forbidden(`agent '${agent}' already holds ${nodes} nodes`, [{ path: "node", message: `at most ${max} nodes per agent (MAX_NODES_PER_AGENT, or max_nodes in AGENT_KEYS)` }]);
 
@@ -70,11 +90,11 @@ export async function acceptPush(input: PushInput): Promise<Snapshot> {
   // does not, the cap is checked first, so a flood of refused new names never creates node objects.
   const previous = await new TelemetryStore(input.env.ROUTER_KV).read(snapshot.node);
   if (previous?.agent_id !== input.agent) {
-    const room = ClaimSchema.parse(await input.env.AGENTS.getByName(input.agent).mayClaim(snapshot.node, input.now_ms, maxNodes));
+    const room = ClaimSchema.parse(await objectCall(() => input.env.AGENTS.getByName(input.agent).mayClaim(snapshot.node, input.now_ms, maxNodes)));
     if (!room.ok) throw nodeCap(input.agent, room.nodes, maxNodes);
   }
   const outcome = AcceptOutcomeSchema.parse(
-    await input.env.NODES.getByName(snapshot.node).accept({ agent: input.agent, snapshot, now_ms: input.now_ms, declared: declared === "own", max_nodes: maxNodes }),
+    await objectCall(() => input.env.NODES.getByName(snapshot.node).accept({ agent: input.agent, snapshot, now_ms: input.now_ms, declared: declared === "own", max_nodes: maxNodes })),
   );
   switch (outcome.status) {
     case "accepted":

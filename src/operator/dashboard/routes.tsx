@@ -8,6 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "../../auth";
+import { limitBody } from "../../body-limit";
 import type { AppEnv } from "../../env";
 import { pickProblems } from "../../problem-schema";
 import type { RoutingContext } from "../../routing/context";
@@ -30,21 +31,25 @@ const dashboard = createRoute({
   responses: { 200: html("The dashboard"), 401: html("The login form (ADMIN_TOKEN is set and there is no valid session)") },
 });
 
+/** A login form holds one token; anything longer is refused while it streams (it was unbounded: 200 MiB bodies took the worker to 2.7 GiB). */
+export const MAX_LOGIN_BYTES = 4 * 1024;
+
 const login = createRoute({
   method: "post",
   path: "/login",
   tags: ["operator"],
   summary: "Log in to the dashboard with the admin token (HTML form)",
+  middleware: [limitBody(MAX_LOGIN_BYTES)] as const,
   request: {
     body: {
       required: true,
-      content: { "application/x-www-form-urlencoded": { schema: z.object({ token: z.string().max(4096) }) } },
+      content: { "application/x-www-form-urlencoded": { schema: z.object({ token: z.string().max(1024) }) } },
     },
   },
   responses: {
     303: redirect("Logged in: a signed session cookie is set, back to the dashboard"),
     401: html("Wrong token: the login form again"),
-    ...pickProblems(400),
+    ...pickProblems(400, 413),
   },
 });
 
