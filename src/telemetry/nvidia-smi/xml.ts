@@ -9,29 +9,41 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { emptyGpu, type GpuReading, type MigDevice, type NvidiaSmiReading } from "./gpu";
 import { ParseError, readCount, readMode, readNumber, readText, isUnknown, clip } from "./values";
+import { prepareXml } from "./xml-prepare";
 import { child, children, text, type XmlNode } from "./xml-tree";
+
+/** nvidia-smi nests six deep (gpu > mig_devices > mig_device > fb_memory_usage > free); anything far deeper is not its output. */
+const MAX_DEPTH = 32;
 
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
   processEntities: false,
+  maxNestedTags: MAX_DEPTH,
   isArray: (name) => name === "gpu" || name === "mig_device",
 });
 
 /**
- * <supported_clocks> lists every clock pair (~200 elements per GPU, over half of an H200 log) and
- * is never read: dropping whole blocks first makes validating and parsing an 8-GPU log ~5× faster.
- * Only complete blocks go, so a log cut inside one still fails validation below (with line
- * numbers counted after the cut, which is why the newlines are kept).
+ * What the XML library throws (too deep, a reserved name such as __proto__, anything it
+ * rejects) is a fact about the upload, never a server fault: it becomes a ParseError (a 400).
  */
-const SUPPORTED_CLOCKS = /<supported_clocks>[\s\S]*?<\/supported_clocks>/g;
+function library<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof ParseError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ParseError({ message: `not nvidia-smi XML: ${message.slice(0, 200)}` });
+  }
+}
 
 export function parseXml(raw: string): NvidiaSmiReading {
-  const input = raw.replace(SUPPORTED_CLOCKS, (block) => "\n".repeat(block.split("\n").length - 1));
-  const valid = XMLValidator.validate(input);
+  // Declarations refused, nvidia-smi's DOCTYPE and <supported_clocks> dropped (xml-prepare.ts).
+  const input = prepareXml(raw);
+  const valid = library(() => XMLValidator.validate(input));
   if (valid !== true) throw new ParseError({ line: valid.err.line, message: `not well-formed XML: ${valid.err.msg}` });
-  const doc: XmlNode = parser.parse(input);
+  const doc: XmlNode = library(() => parser.parse(input));
   const log = child(doc, "nvidia_smi_log");
   if (log === undefined || typeof log === "string") throw new ParseError({ field: "nvidia_smi_log", message: "the root element must be <nvidia_smi_log>" });
   const gpuNodes = children(log, "gpu");
