@@ -15,6 +15,8 @@ export const CONFIG: RegistryConfig = {
     { name: "tier-38gb", memory_mb: 38912 },
     { name: "tier-76gb", memory_mb: 77824 },
   ],
+  // Assumed for models whose context length no source states: the smallest stated one (granite-3.0-8b-base).
+  default_context_length: 4096,
 };
 
 export const BENCHMARKS: Benchmark[] = [

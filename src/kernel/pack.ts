@@ -82,7 +82,8 @@ export function packRegistry(registry: Registry, memory: WebAssembly.Memory): Pa
   const scores = cols.f64(L.H_BENCH_SCORES).fill(NaN);
   models.forEach((m, i) => {
     cols.f64(L.H_MODEL_PARAMS)[i] = m.params_b;
-    cols.f64(L.H_MODEL_CONTEXT)[i] = m.context_length ?? NaN;
+    // Unknown context packs as the configured default, or NaN (fails every min_context).
+    cols.f64(L.H_MODEL_CONTEXT)[i] = m.context_length ?? registry.config.default_context_length ?? NaN;
     PRECISIONS.forEach((p, k) => (cols.f64(L.H_MODEL_MEMORY)[i * L.PRECISIONS + k] = m.memory_mb[p] ?? NaN));
     cols.i32(L.H_MODEL_DEFAULT_PRECISION)[i] = PRECISIONS.indexOf(m.default_precision);
     for (const r of m.benchmarks) {

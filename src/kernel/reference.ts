@@ -117,7 +117,8 @@ export class ReferenceKernel implements Kernel {
     const memory = this.memoryFor(model, request);
     if (memory === undefined) reasons |= L.REJECT_PRECISION;
     else if (memory > (c.max_memory_mb ?? Infinity)) reasons |= L.REJECT_MEMORY;
-    if ((c.min_context ?? 0) > 0 && !(model.context_length !== null && model.context_length >= c.min_context!)) reasons |= L.REJECT_CONTEXT;
+    const context = model.context_length ?? this.registry!.config.default_context_length ?? null;
+    if ((c.min_context ?? 0) > 0 && !(context !== null && context >= c.min_context!)) reasons |= L.REJECT_CONTEXT;
     if (model.params_b > (c.max_params_b ?? Infinity)) reasons |= L.REJECT_PARAMS;
     if (c.allow_models && !c.allow_models.includes(model.id)) reasons |= L.REJECT_NOT_ALLOWED;
     if (c.deny_models && c.deny_models.includes(model.id)) reasons |= L.REJECT_DENIED;

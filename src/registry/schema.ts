@@ -136,6 +136,10 @@ export const RegistryConfigSchema = z
       runtime_overhead_mb: z.number().min(0),
     }),
     gpu_classes: z.array(GpuClassSchema).min(1).max(64),
+    default_context_length: z.number().int().positive().optional().openapi({
+      description:
+        "Tokens assumed for a model whose context_length is null (unknown) when a request sets min_context (the gateway always does); absent: an unknown context fails every min_context",
+    }),
     canary: CanaryConfigSchema.optional(),
   })
   .openapi("RegistryConfig");

@@ -30,9 +30,10 @@ function sentence(name: string, model: Model, request: KernelRequest, registry: 
     case "memory":
       return `needs ${memory} MiB at ${precision}, above max_memory_mb ${c.max_memory_mb}`;
     case "context":
-      return model.context_length === null
+      if (model.context_length !== null) return `context length ${model.context_length} below min_context ${c.min_context}`;
+      return registry.config.default_context_length === undefined
         ? `context length unknown, min_context is ${c.min_context}`
-        : `context length ${model.context_length} below min_context ${c.min_context}`;
+        : `context length unknown (taken as default_context_length ${registry.config.default_context_length}), below min_context ${c.min_context}`;
     case "params":
       return `${model.params_b}B parameters, above max_params_b ${c.max_params_b}`;
     case "not_allowed":

@@ -88,6 +88,15 @@ export function kernelContract(name: string, make: () => Kernel): void {
       });
     });
 
+    it("an unknown context counts as config.default_context_length when one is set", () => {
+      const k = make();
+      const base = registry(models);
+      k.loadRegistry({ ...base, config: { ...base.config, default_context_length: 8192 } });
+      expect(reasonsOf(k, req("code", { min_context: 8192 }))).toEqual({ short: L.REJECT_CONTEXT });
+      expect(reasonsOf(k, req("code", { min_context: 8193 }))).toEqual({ short: L.REJECT_CONTEXT, "unknown-ctx": L.REJECT_CONTEXT });
+      expect(reasonsOf(k, req("code", {}))).toEqual({});
+    });
+
     it("allow and deny lists", () => {
       const k = make();
       k.loadRegistry(registry(models));

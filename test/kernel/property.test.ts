@@ -70,12 +70,15 @@ const servingArb = fc.record({
   saturation_kv_cache_usage: fc.constantFrom(0.5, 0.8, 1),
   default_batch_capacity: fc.constantFrom(1, 8),
 });
+/** The assumed context of models whose context_length is unknown: absent, or on either side of a min_context. */
+const defaultContextArb = fc.option(fc.constantFrom(4096, 16384), { nil: undefined });
 
 const registryArb = categoriesArb.chain((categories) =>
-  fc.tuple(fc.integer({ min: 1, max: 25 }), placementArb, servingArb).chain(([n, placement, serving]) =>
+  fc.tuple(fc.integer({ min: 1, max: 25 }), placementArb, servingArb, defaultContextArb).chain(([n, placement, serving, defaultContext]) =>
     fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(categories, i))).map((models): Registry => {
       const r = baseRegistry(models, { categories });
-      return { ...r, config: { ...r.config, gpu: { ...r.config.gpu, ...placement }, serving } };
+      const config = { ...r.config, gpu: { ...r.config.gpu, ...placement }, serving };
+      return { ...r, config: defaultContext === undefined ? config : { ...config, default_context_length: defaultContext } };
     }),
   ),
 );
