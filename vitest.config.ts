@@ -42,7 +42,15 @@ export default defineConfig({
         ],
         // Timeouts only catch hangs (speed is measured by npm run bench): on a loaded 2-core machine
         // the default 5 s / 10 s failed property and 1,200-node tests that pass in 2 s / 8 s alone.
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/security/e2e/**"], testTimeout: 30_000, hookTimeout: 60_000 },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**", "test/security/e2e/**"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // A slow OpenAI stand-in (a Node server) for the gateway's cancellation test.
+          globalSetup: ["./test/gateway/slow-upstream.setup.ts"],
+        },
       },
       {
         test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts", "test/security/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },

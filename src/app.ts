@@ -35,7 +35,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Before the routers, so they see every answer (errors included); they count in memory only.
   app.use("/v1/route", countDecisions(metrics));
-  app.use("/v1/chat/completions", countDecisions(metrics, { timed: false }));
+  for (const path of ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"]) app.use(path, countDecisions(metrics, { timed: false }));
   app.use("/v1/telemetry", countTelemetry(metrics));
   app.route("/", healthRoutes());
   app.route("/", registryRoutes(context, running));

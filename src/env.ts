@@ -33,8 +33,10 @@ export interface Env {
   AGENT_KEYS?: string;
   /** How long an isolate trusts its cached registry/fleet before asking KV again, in ms. */
   CACHE_TTL_MS?: string;
-  /** The category `model: "auto"` routes to in POST /v1/chat/completions (default general_chat). */
+  /** The category `model: "auto"` routes to in POST /v1/chat/completions and /v1/completions (default general_chat). */
   GATEWAY_DEFAULT_CATEGORY?: string;
+  /** The category `model: "auto"` routes to in POST /v1/embeddings (default embedding; must be `embedding` or below it). */
+  GATEWAY_EMBEDDING_CATEGORY?: string;
   /** Milliseconds the proxy waits for a node's response headers before trying the next candidate (default 60000). */
   GATEWAY_TIMEOUT_MS?: string;
   /** Fleet-wide fallback bearer token the proxy sends to nodes not listed in NODE_TOKENS; unset = none sent. */

@@ -48,6 +48,11 @@ export class CircuitBreaker {
     this.trialStartedAt = null;
   }
 
+  /** The request ended without saying anything about the endpoint (the client went away): a half-open trial slot is free again. */
+  release(): void {
+    this.trialStartedAt = null;
+  }
+
   /** Network error, timeout or 5xx. A failed trial, or the last of FAILURES_TO_OPEN in a row, opens it. */
   failure(now_ms: number): void {
     this.failures++;

@@ -1,21 +1,25 @@
 /**
- * One request to one node's OpenAI-compatible server (vLLM, TGI, …): the body with `model`
- * replaced by the model's Hugging Face repo (the name those servers serve it under by default),
- * the node token instead of the client's credentials, and a timeout on the wait for the response
- * headers. Called by failover.ts for each attempt.
+ * One request to one node's OpenAI-compatible server (vLLM, TGI, …): the client's bytes with only
+ * `model` replaced (body.ts), the node token instead of the client's credentials, a timeout on the
+ * wait for the response headers, and the client's disconnect as an abort. Called by failover.ts
+ * for each attempt.
  */
-import type { ChatRequest } from "./schema";
+
+/** The OpenAI paths the gateway forwards, each to the same path on the node. */
+export type UpstreamPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
 
 export interface UpstreamRequest {
   /** The node's base URL, from its agent's --node-endpoint. */
   endpoint: string;
-  /** The model's hf_repo, sent as `model`. */
-  servedName: string;
-  body: ChatRequest;
+  path: UpstreamPath;
+  /** The body as the node receives it. */
+  body: Uint8Array;
   timeout_ms: number;
   /** NODE_TOKEN, sent as `Authorization: Bearer`; the client's own Authorization never is. */
   nodeToken: string | undefined;
   requestId: string | undefined;
+  /** Aborts when the client goes away (the incoming request's signal): the node stops generating for nobody. */
+  signal: AbortSignal | undefined;
 }
 
 /** How an attempt ended. `answered` responses go back to the client as they are. */
@@ -23,40 +27,43 @@ export type UpstreamResult =
   | { kind: "answered"; response: Response }
   | { kind: "failed"; error: UpstreamErrorKind; status: number | null; message: string };
 
-/** Failures that move on to the next candidate and count against the node's breaker. */
-export type UpstreamErrorKind = "http_5xx" | "timeout" | "network";
+/** Failures that move on to the next candidate and count against the node's breaker; `cancelled` (the client left) does neither. */
+export type UpstreamErrorKind = "http_5xx" | "timeout" | "network" | "cancelled";
 
-/** `${endpoint}/v1/chat/completions`, without a doubled slash when the endpoint ends in one. */
-export function completionsUrl(endpoint: string): string {
-  return `${endpoint.replace(/\/+$/, "")}/v1/chat/completions`;
+/** `${endpoint}${path}`, without a doubled slash when the endpoint ends in one. */
+export function upstreamUrl(endpoint: string, path: UpstreamPath): string {
+  return `${endpoint.replace(/\/+$/, "")}${path}`;
 }
 
 /**
  * Sends the request. The timeout bounds the wait for the response headers only (for a
  * non-streamed completion that is the whole generation); once a body flows it is not cut, so a
  * long stream outlives it. Hence a timer cleared on the headers rather than AbortSignal.timeout:
- * by the Fetch standard a signal that fires later aborts the body too (workerd does not do that
- * today, but nothing here relies on it). A 5xx body is discarded unread: it may hold the node's
- * internals.
+ * by the Fetch standard a signal that fires later aborts the body too. The client's signal, by
+ * contrast, is meant to abort the body as well, so it stays attached. A 5xx body is discarded
+ * unread: it may hold the node's internals.
  */
 export async function callUpstream(request: UpstreamRequest): Promise<UpstreamResult> {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (request.nodeToken) headers["authorization"] = `Bearer ${request.nodeToken}`;
   if (request.requestId) headers["x-request-id"] = request.requestId;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), request.timeout_ms);
+  if (request.signal?.aborted) return { kind: "failed", error: "cancelled", status: null, message: "the client went away" };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), request.timeout_ms);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
   let response: Response;
   try {
-    response = await fetch(completionsUrl(request.endpoint), {
+    response = await fetch(upstreamUrl(request.endpoint, request.path), {
       method: "POST",
       headers,
-      body: JSON.stringify({ ...request.body, model: request.servedName }),
-      signal: controller.signal,
+      body: request.body,
+      signal,
       // A redirect is the upstream's answer; following it would send the body somewhere else.
       redirect: "manual",
     });
   } catch (error) {
-    if (controller.signal.aborted) return { kind: "failed", error: "timeout", status: null, message: `no response within ${request.timeout_ms} ms` };
+    if (request.signal?.aborted) return { kind: "failed", error: "cancelled", status: null, message: "the client went away" };
+    if (timeout.signal.aborted) return { kind: "failed", error: "timeout", status: null, message: `no response within ${request.timeout_ms} ms` };
     return { kind: "failed", error: "network", status: null, message: networkMessage(error) };
   } finally {
     clearTimeout(timer);

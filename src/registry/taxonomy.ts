@@ -5,6 +5,13 @@
  */
 import type { Category } from "./schema";
 
+/**
+ * The root of the embedding categories: models below it produce vectors, not text. The gateway
+ * routes /v1/embeddings only there and chat/completions never there; validation.ts keeps each model
+ * on one side.
+ */
+export const EMBEDDING_CATEGORY = "embedding";
+
 export class Taxonomy {
   readonly categories: readonly Category[];
   private readonly byId = new Map<string, Category>();

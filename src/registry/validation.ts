@@ -9,6 +9,7 @@ import type { FieldError } from "../errors";
 import { nearestName, suggestBenchmark } from "./benchmark-aliases";
 import { lintRegistry } from "./lint";
 import { RegistrySchema, type Registry } from "./schema";
+import { EMBEDDING_CATEGORY, Taxonomy } from "./taxonomy";
 
 export interface ValidationResult {
   /** The parsed document when there are no errors. */
@@ -91,7 +92,24 @@ function crossReferenceErrors(registry: Registry): FieldError[] {
       seen.add(b.name);
     });
   });
+  if (errors.length === 0) errors.push(...mixedEmbeddingErrors(registry));
   return errors;
+}
+
+/**
+ * A model serves either embedding categories (`embedding` and below) or others, never both: the
+ * gateway sends /v1/embeddings only inside that subtree and chat only outside it, so a mixed
+ * model would let chat routing pick an embedding model (src/gateway/target.ts).
+ */
+function mixedEmbeddingErrors(registry: Registry): FieldError[] {
+  const taxonomy = new Taxonomy(registry.categories);
+  return registry.models.flatMap((m, i) => {
+    const categories = Object.keys(m.categories);
+    const embedding = categories.filter((c) => taxonomy.path(c).includes(EMBEDDING_CATEGORY));
+    if (embedding.length === 0 || embedding.length === categories.length) return [];
+    const other = categories.find((c) => !embedding.includes(c))!;
+    return [{ path: `models.${i}.categories.${other}`, message: `'${m.id}' serves the embedding category '${embedding[0]}', so it cannot also serve '${other}'` }];
+  });
 }
 
 function withSuggestion(message: string, suggestion: string | null): string {

@@ -14,7 +14,14 @@ export interface Received {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The body as parsed JSON ({} when empty or not JSON). */
   body: Record<string, unknown>;
+  /** The body's bytes exactly as they arrived. */
+  raw: Buffer;
+  /** When the request arrived (Date.now()). */
+  at: number;
+  /** Set when the router closed the connection before the answer was complete (it gave up: the client went away). */
+  abortedAt: number | null;
 }
 
 export type Behaviour = (request: Received, response: ServerResponse) => void | Promise<void>;
@@ -32,8 +39,11 @@ export async function startUpstream(behaviour: Behaviour): Promise<Upstream> {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const entry: Received = { method: request.method ?? "", path: request.url ?? "", headers: request.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      const raw = Buffer.concat(chunks);
+      const entry: Received = { method: request.method ?? "", path: request.url ?? "", headers: request.headers, body: parseBody(raw), raw, at: Date.now(), abortedAt: null };
+      response.on("close", () => {
+        if (!response.writableFinished) entry.abortedAt = Date.now();
+      });
       received.push(entry);
       void behaviour(entry, response);
     });
@@ -49,6 +59,15 @@ export async function startUpstream(behaviour: Behaviour): Promise<Upstream> {
         server.close(() => resolve());
       }),
   };
+}
+
+function parseBody(raw: Buffer): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(raw.toString("utf8"));
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A port that was free a moment ago and that nothing listens on: connections are refused. */

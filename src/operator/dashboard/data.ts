@@ -17,6 +17,7 @@ import { FLUSH_INTERVAL_MS, type MetricsRecorder } from "../metrics/recorder";
 import type { MetricsState } from "../metrics/series";
 import { MetricsStore } from "../metrics/store";
 import type { DashboardData } from "./page";
+import { tokenRows } from "./tokens";
 
 /** Experiments on the page: each is one Durable Object call per view. */
 export const DASHBOARD_EXPERIMENTS = 6;
@@ -71,6 +72,7 @@ export async function loadDashboard(options: LoadOptions): Promise<DashboardData
     experimentLimit: DASHBOARD_EXPERIMENTS,
     decisions: state?.decisions ?? null,
     decisionTotals: decisionTotals(state),
+    tokens: tokenRows(state),
     loginEnabled: Boolean(env.ADMIN_TOKEN),
     cacheTtlMs: intSetting(env.CACHE_TTL_MS, DEFAULT_TTL_MS),
     metricsFlushMs: intSetting(env.METRICS_FLUSH_MS, FLUSH_INTERVAL_MS),

@@ -14,6 +14,7 @@ import { FleetSection } from "./fleet";
 import { seconds } from "./format";
 import { REFRESH_S, REFRESH_SCRIPT, STYLE } from "./style";
 import { TaxonomySection } from "./taxonomy";
+import { TokensSection, type TokenRow } from "./tokens";
 
 /** A small router glyph as an SVG data URL (the CSP allows data: images, nothing external). */
 const FAVICON = `data:image/svg+xml,${encodeURIComponent(
@@ -49,6 +50,8 @@ export interface DashboardData {
   experimentLimit: number;
   decisions: readonly RecentDecision[] | null;
   decisionTotals: ReadonlyMap<string, number>;
+  /** Gateway tokens by model, node and client; null when the metrics store cannot be read. */
+  tokens: readonly TokenRow[] | null;
   /** Whether a login exists at all (ADMIN_TOKEN set), so a logout button makes sense. */
   loginEnabled: boolean;
   /** CACHE_TTL_MS and METRICS_FLUSH_MS as this isolate applies them (defaults filled in), in ms. */
@@ -84,6 +87,7 @@ export function DashboardPage(props: { data: DashboardData }) {
         <TaxonomySection registry={data.registry} tops={data.tops} />
         <DecisionsSection decisions={data.decisions} totals={data.decisionTotals} shown={DECISIONS_SHOWN} />
         <ExperimentsSection reports={data.reports} limit={data.experimentLimit} />
+        <TokensSection rows={data.tokens} />
       </main>
       <footer>
         Counters come from the metrics Durable Object: every isolate's,{" "}

@@ -55,8 +55,14 @@ export const STORED = {
   gatewayAttempts: family(
     "router_gateway_attempts_total",
     "counter",
-    "Requests POST /v1/chat/completions sent to a node, by node and outcome (ok: below 400, client_error: a 4xx returned as it is, failed: moved on)",
+    "Requests the OpenAI-compatible gateway sent to a node, by node and outcome (ok: below 400 and whole; soft_error: a 200 carrying an error object; stream_error: the body broke off or an event stream ended without [DONE]; cancelled: the client went away; client_error: a 4xx returned as it is; failed: network error, timeout or 5xx, moved on)",
     ["node", "outcome"],
+  ),
+  gatewayTokens: family(
+    "router_gateway_tokens_total",
+    "counter",
+    "Tokens the nodes reported in `usage` for proxied requests, by registry model, node, client key (the first 12 hex digits of its SHA-256; admin, or anonymous without CLIENT_KEYS) and type (prompt, completion)",
+    ["model", "node", "client", "type"],
   ),
   gatewayUpstreamErrors: family(
     "router_gateway_upstream_errors_total",

@@ -1,0 +1,211 @@
+/**
+ * One proxied request, for every OpenAI-compatible endpoint: resolve `model`, estimate the
+ * context the request needs, decide like POST /v1/route (experiments included), forward the
+ * client's bytes (only `model` replaced) with failover, and stream the node's answer back with its
+ * headers while it is metered; counts and the experiment outcome are recorded after the response.
+ * Called by routes.ts with the endpoint's spec; see docs/gateway.md.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { intSetting } from "../env";
+import { Problem } from "../errors";
+import { recordAssignmentLater } from "../experiments/record";
+import { routeWithExperiment, type ExperimentDecision } from "../experiments/route-with-experiment";
+import type { RunningExperiments } from "../experiments/running";
+import type { MetricsRecorder } from "../operator/metrics/recorder";
+import { executionContext } from "../execution-context";
+import type { RoutingContext } from "../routing/context";
+import { retryAfterSeconds } from "../routing/decide";
+import type { Decision, RouteRequest } from "../routing/schema";
+import { endpointPolicy } from "../telemetry/endpoint-policy";
+import { nodeTokens } from "../telemetry/node-tokens";
+import { withModel } from "./body";
+import type { CircuitBreakers } from "./breaker";
+import { contextNeed, contextRefusal, type ProxiedBody } from "./context";
+import { candidates, failover, type Attempt } from "./failover";
+import { answerHeaders } from "./headers";
+import { meter } from "./meter";
+import { countFailedAttempts } from "./metrics";
+import { recordAnswerLater, recordFailureLater, type OutcomeContext } from "./outcome";
+import { DEFAULT_CATEGORY, EMBEDDING_CATEGORY, resolveTarget, type EndpointKind } from "./target";
+import type { UpstreamPath } from "./upstream";
+
+/** Default of GATEWAY_TIMEOUT_MS: the wait for an upstream's response headers. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Candidates asked of routing: the chosen model and two alternatives to fail over to. */
+const TOP_K = 3;
+
+export interface ProxyOptions {
+  context: RoutingContext;
+  experiments: RunningExperiments;
+  recorder: MetricsRecorder;
+  breakers: CircuitBreakers;
+}
+
+/** What differs between the endpoints, as data. */
+export interface EndpointSpec {
+  path: UpstreamPath;
+  kind: EndpointKind;
+}
+
+export interface ProxyRequest {
+  body: ProxiedBody;
+  headers: { "x-request-id"?: string | undefined; "x-unit-id"?: string | undefined };
+}
+
+export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: EndpointSpec, request: ProxyRequest): Promise<Response> {
+  const started = Date.now();
+  const { headers } = request;
+  const [loaded, running] = await Promise.all([options.context.get(c.env, started), options.experiments.get(c.env, started)]);
+  const defaultCategory = spec.kind === "embed" ? c.env.GATEWAY_EMBEDDING_CATEGORY || EMBEDDING_CATEGORY : c.env.GATEWAY_DEFAULT_CATEGORY || DEFAULT_CATEGORY;
+  const target = resolveTarget(loaded, request.body.body.model, spec.kind, defaultCategory);
+  const need = await contextNeed(loaded, spec.kind, request.body);
+  const route: RouteRequest = {
+    category: target.category,
+    top_k: TOP_K,
+    explain: false,
+    ...(headers["x-request-id"] !== undefined ? { request_id: headers["x-request-id"] } : {}),
+    ...(headers["x-unit-id"] !== undefined ? { unit_id: headers["x-unit-id"] } : {}),
+    constraints: { min_context: need.min_context, ...(target.model !== null ? { allow_models: [target.model] } : {}) },
+  };
+  let routed: ExperimentDecision;
+  try {
+    // Exactly as POST /v1/route: proxied traffic takes part in experiments and is counted in them.
+    routed = routeWithExperiment({ loaded, request: route, now_ms: started, decision_id: crypto.randomUUID(), experiments: running });
+  } catch (error) {
+    throw error instanceof Problem ? contextRefusal(error, need, request.body) : error;
+  }
+  const { decision, assignment } = routed;
+  if (assignment) recordAssignmentLater(c, assignment);
+  c.set("decision", decision);
+  const outcome: OutcomeContext = { c, recorder: options.recorder, decision, started_ms: started };
+  const destinations = candidates(decision);
+  if (destinations.length === 0) {
+    recordFailureLater(outcome);
+    throw nothingPlaced(decision, retryAfterSeconds(loaded));
+  }
+
+  const raw = c.get("rawBody");
+  const result = await failover({
+    candidates: destinations,
+    path: spec.path,
+    body: (d) => withModel(raw, d.model.hf_repo),
+    breakers: options.breakers,
+    timeout_ms: intSetting(c.env.GATEWAY_TIMEOUT_MS, DEFAULT_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS,
+    nodeToken: nodeTokens(c.env),
+    endpointPolicy: endpointPolicy(c.env, c.req.url),
+    requestId: headers["x-request-id"],
+    signal: c.req.raw.signal,
+    now: Date.now,
+  });
+  countFailedAttempts(options.recorder, result.attempts);
+  options.recorder.flushLater(c.env, executionContext(c), Date.now());
+  const routerHeaders = routerHeadersOf(decision, result.attempts.length);
+  if (result.kind === "failed") {
+    recordFailureLater(outcome);
+    if (result.cancelled) throw clientGone(routerHeaders);
+    if (result.attempts.length > 0) throw allFailed(result.attempts, routerHeaders);
+    throw result.skipped.length > 0 ? allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders) : allRefused(result.refused, routerHeaders);
+  }
+
+  const upstream = result.response;
+  const out = answerHeaders(upstream.headers, {
+    ...routerHeaders,
+    "x-router-model": result.destination.model.id,
+    "x-router-node": result.destination.node,
+  });
+  if (!upstream.body) {
+    recordAnswerLater(outcome, result.destination, upstream.status, Promise.resolve({
+      ending: "complete", first_byte_ms: null, total_ms: Date.now() - started, bytes: 0, usage: null, error_event: false, kept: null, tail: null,
+    }));
+    return new Response(null, { status: upstream.status, headers: out });
+  }
+  const sse = (upstream.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+  const metered = meter(upstream.body, { sse, started_ms: started, now: Date.now, signal: c.req.raw.signal });
+  recordAnswerLater(outcome, result.destination, upstream.status, metered.done);
+  // The body streams through as it arrives (server-sent events included); nothing is buffered.
+  return new Response(withLength(metered.body, upstream.headers, out), { status: upstream.status, headers: out });
+}
+
+/**
+ * A body the node gave a Content-Length goes out through a FixedLengthStream of that length, so
+ * it keeps the header and a body that breaks off reaches the client as a broken response, not a
+ * short clean one (workerd ends any unsized body cleanly: cloudflare/workerd#6818). Not for an
+ * encoded body: fetch decoded it, so the node's length no longer applies (the header is dropped).
+ */
+function withLength(body: ReadableStream<Uint8Array>, upstream: Headers, out: Headers): ReadableStream<Uint8Array> {
+  const raw = upstream.get("content-length");
+  const length = raw === null ? NaN : Number(raw);
+  const encoded = (upstream.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
+  if (encoded || !Number.isSafeInteger(length) || length < 0) {
+    out.delete("content-length");
+    return body;
+  }
+  // The node sent it unencoded: say so, so an edge (and miniflare's emulation of it) does not
+  // re-encode it, which would drop the length and with it the broken-response signal.
+  out.set("content-encoding", "identity");
+  const fixed = new FixedLengthStream(length);
+  // Errors travel through the pipe (abort on the node's side, cancel on the client's); nothing to handle here.
+  body.pipeTo(fixed.writable).catch(() => undefined);
+  return fixed.readable;
+}
+
+/** Headers every answer carries, the 502 included. */
+function routerHeadersOf(decision: Decision, attempts: number): Record<string, string> {
+  const headers: Record<string, string> = { "x-router-decision-id": decision.decision_id, "x-router-attempts": String(attempts) };
+  if (decision.experiment) {
+    headers["x-router-experiment"] = decision.experiment.id;
+    headers["x-router-variant"] = decision.experiment.variant;
+  }
+  return headers;
+}
+
+function nothingPlaced(decision: Decision, retryAfter: number): Problem {
+  return new Problem({
+    status: 503,
+    title: "No node to forward to",
+    detail: `'${decision.category}' routes to ${decision.model.id}, but no fresh, healthy node with an endpoint can take it (none reports telemetry with --node-endpoint); retry in ${retryAfter}s`,
+    errors: [{ path: "placement", message: "no candidate has a placement with an endpoint" }],
+    extensions: { decision_id: decision.decision_id },
+    headers: { "retry-after": String(retryAfter), "x-router-decision-id": decision.decision_id },
+  });
+}
+
+function allSkipped(decision: Decision, skipped: readonly string[], retryInMs: number, headers: Record<string, string>): Problem {
+  const retryAfter = Math.max(1, Math.ceil(retryInMs / 1000));
+  return new Problem({
+    status: 503,
+    title: "Upstreams unavailable",
+    detail: `every candidate node for '${decision.category}' failed recently (circuit breaker open); retry in ${retryAfter}s`,
+    errors: skipped.map((node, i) => ({ path: `candidates.${i}`, message: `${node}: circuit breaker open` })),
+    extensions: { decision_id: decision.decision_id },
+    headers: { ...headers, "retry-after": String(retryAfter) },
+  });
+}
+
+/** Every candidate's endpoint is refused by the endpoint policy (docs/security.md): nothing was sent. */
+function allRefused(refused: readonly string[], headers: Record<string, string>): Problem {
+  return new Problem({
+    status: 502,
+    title: "Upstreams refused",
+    detail: `no request was sent: every candidate's endpoint is outside the endpoint policy (${refused.join("; ")})`,
+    errors: refused.map((message, i) => ({ path: `candidates.${i}`, message })),
+    headers,
+  });
+}
+
+function allFailed(attempts: readonly Attempt[], headers: Record<string, string>): Problem {
+  return new Problem({
+    status: 502,
+    title: "Upstreams failed",
+    detail: `${attempts.length} attempt(s), none answered: ${attempts.map((a) => `${a.node} ${a.status ?? a.error}`).join(", ")}`,
+    errors: attempts.map((a, i) => ({ path: `attempts.${i}`, message: `${a.node} (${a.model}): ${a.message}` })),
+    extensions: { attempts },
+    headers,
+  });
+}
+
+/** The client left while the router waited for a node; nobody reads this answer (499 as nginx logs it). */
+function clientGone(headers: Record<string, string>): Problem {
+  return new Problem({ status: 499, title: "Client closed request", detail: "the client went away before a node answered", headers });
+}
