@@ -212,7 +212,8 @@ export async function startStandInRouter(vars: Record<string, string> = {}): Pro
       ),
     );
     await eventually(async () => {
-      const view = (await (await fetch(`${router.url}/v1/fleet`)).json()) as FleetView;
+      // The admin token passes client checks too (CLIENT_KEYS may be set).
+      const view = (await (await fetch(`${router.url}/v1/fleet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as FleetView;
       return view.nodes.filter((n) => n.node.startsWith("gw-")).length === kinds.length ? true : null;
     }, 20_000, "every stand-in node in /v1/fleet");
   } catch (error) {
