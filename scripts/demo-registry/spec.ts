@@ -33,6 +33,8 @@ export const BENCHMARKS: Benchmark[] = [
   { name: "MMLU-redux", weight: 1.0, description: "Re-annotated MMLU subset" },
   { name: "ARC-Challenge", weight: 1.3, description: "AI2 Reasoning Challenge, challenge set" },
   { name: "HellaSwag", weight: 1.0, description: "Commonsense sentence completion" },
+  { name: "MTEB", weight: 1.0, description: "Massive Text Embedding Benchmark: English average over 56 datasets (retrieval, clustering, STS, …)" },
+  { name: "MTEB Retrieval", weight: 1.0, description: "MTEB's 15 English retrieval datasets (nDCG@10)" },
 ];
 
 const c = (id: string, parent: string | null, description: string, benchmarks?: string[]): Category =>
@@ -64,6 +66,9 @@ export const CATEGORIES: Category[] = [
   c("time_series", null, "Time-series analysis (scored on numeric-reasoning benchmarks as a proxy)", ["GSM8K", "MATH"]),
   c("data_forecasting", "time_series", "Forecasting from series"),
   c("data_anomaly", "time_series", "Anomaly detection in series"),
+  // Vectors, not text: served on /v1/embeddings only; the validator keeps these models out of every other category.
+  c("embedding", null, "Text embeddings for similarity, clustering and classification (POST /v1/embeddings)", ["MTEB"]),
+  c("embedding_retrieval", "embedding", "Embeddings for search: queries against passages", ["MTEB Retrieval", "MTEB"]),
 ];
 
 /** Base score per category a family serves. A category is kept only when the model has a relevant result. */
@@ -85,6 +90,7 @@ export const FAMILIES: Record<string, Record<string, number>> = {
   },
   coder: { code: 38, code_python: 38, code_javascript: 34, code_sql: 32, code_completion: 36, math: 16 },
   math_reasoner: { math: 36, math_competition: 38, math_algebra: 34, math_calculus: 34 },
+  embedding: { embedding: 30, embedding_retrieval: 30 },
 };
 
 /** Family of each CSV model (by hf_repo). Models absent here are reported and left out. */
@@ -128,4 +134,13 @@ export const MODEL_FAMILY: Record<string, keyof typeof FAMILIES> = {
   "Phind/Phind-CodeLlama-34B-v2": "coder",
   "ibm-granite/granite-3.0-8b-base": "base",
   "HuggingFaceH4/zephyr-7b-beta": "instruct",
+  "BAAI/bge-large-en-v1.5": "embedding",
+  "BAAI/bge-base-en-v1.5": "embedding",
+  "BAAI/bge-small-en-v1.5": "embedding",
+  "thenlper/gte-large": "embedding",
+  "thenlper/gte-base": "embedding",
+  "thenlper/gte-small": "embedding",
+  "intfloat/e5-large-v2": "embedding",
+  "intfloat/e5-base-v2": "embedding",
+  "intfloat/e5-small-v2": "embedding",
 };

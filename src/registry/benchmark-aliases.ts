@@ -21,6 +21,9 @@ export const BENCHMARK_ALIASES: Record<string, string[]> = {
   "MMLU-redux": ["mmlu-redux", "mmlu redux", "edinburgh-dawg/mmlu-redux"],
   "ARC-Challenge": ["arc-c", "arc-challenge", "arc challenge", "arc (ai2 reasoning challenge)", "ai2_arc", "allenai/ai2_arc", "arc_challenge", "ai2 reasoning challenge (25-shot)", "ai2 reasoning challenge"],
   HellaSwag: ["hellaswag", "rowan/hellaswag", "hellaswag (10-shot)"],
+  // Embeddings: the English MTEB average (56 datasets) and its retrieval part (15 datasets).
+  MTEB: ["mteb average (56)", "mteb average", "mteb avg", "mteb (56)", "mteb english average"],
+  "MTEB Retrieval": ["mteb retrieval (15)", "mteb retrieval", "retrieval (15)"],
 };
 
 /** Lowercase, trimmed, inner whitespace collapsed; punctuation such as '+' is kept on purpose. */

@@ -40,11 +40,11 @@ describe("validate the demo registry", () => {
   it("as a process, --strict: exit 0, no errors, no warnings, every success metric met", async () => {
     const { stdout } = await exec("npx", ["tsx", "cli/validate/index.ts", "src/registry/demo-registry.json", "--strict", "--json"], { cwd: REPO_ROOT, timeout: 60_000 });
     const report = JSON.parse(stdout) as ValidateReport;
-    expect(report).toMatchObject({ errors: [], warnings: [], exit_code: 0, summary: { version: 1, models: 36, categories: 24, benchmarks: 13 } });
+    expect(report).toMatchObject({ errors: [], warnings: [], exit_code: 0, summary: { version: 1, models: 45, categories: 26, benchmarks: 15 } });
     expect(Object.fromEntries(report.metrics.map((m) => [m.id, [m.numerator, m.denominator, m.met]]))).toEqual({
-      multi_category_share: [34, 36, true],
-      category_count: [24, 1, true],
-      benchmark_scoring_share: [36, 36, true],
+      multi_category_share: [43, 45, true],
+      category_count: [26, 1, true],
+      benchmark_scoring_share: [45, 45, true],
     });
     expect(report.categories_without_models).toEqual(["code_rust", "data_anomaly"]);
   });
@@ -52,8 +52,8 @@ describe("validate the demo registry", () => {
   it("prints readable text by default, with the demo registry as the default file", async () => {
     const io = memoryIo();
     expect(await main([], io)).toBe(0);
-    expect(io.out()).toContain("demo-registry.json: registry version 1, 36 models, 24 categories, 13 benchmarks");
-    expect(io.out()).toMatch(/models serving 2\+ categories\s+94\.4% \(34\/36\)\s+goal ≥ 80%\s+met/);
+    expect(io.out()).toContain("demo-registry.json: registry version 1, 45 models, 26 categories, 15 benchmarks");
+    expect(io.out()).toMatch(/models serving 2\+ categories\s+95\.6% \(43\/45\)\s+goal ≥ 80%\s+met/);
     expect(io.out()).toContain("result: valid — 0 errors, 0 warnings");
   });
 });
@@ -94,7 +94,7 @@ describe("warnings", () => {
     const { code, report } = await runJson([save("few-categories", r), "--strict"]);
     expect(report.errors).toEqual([]);
     expect(code).toBe(1);
-    expect(report.warnings).toContainEqual({ path: "metrics.category_count", message: "categories: 5, goal ≥ 20" });
+    expect(report.warnings).toContainEqual({ path: "metrics.category_count", message: "categories: 6, goal ≥ 20" });
   });
 
   it("names categories without a relevant benchmark and scores with no benchmark behind them", async () => {
@@ -130,7 +130,7 @@ describe("--url: a running router's GET /v1/registry", () => {
   it("validates the live registry, sending ROUTER_TOKEN as the bearer", async () => {
     const io = memoryIo({ ROUTER_TOKEN: "client-key" });
     expect(await main(["--url", base, "--strict"], io)).toBe(0);
-    expect(io.out()).toContain(`${base}: registry version 1, 36 models`);
+    expect(io.out()).toContain(`${base}: registry version 1, 45 models`);
     expect(seen.at(-1)).toBe("Bearer client-key");
   });
 
