@@ -8,10 +8,12 @@
  *   npm run bench -- --parse      nvidia-smi parsing only
  *   npm run bench -- --e2e        end-to-end only
  *   npm run bench -- --size       the upload: script, modules and source map, raw and gzipped
+ *   npm run bench -- --gateway    the OpenAI-compatible gateway against a pass-through worker (not in the default run)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { benchE2e, type E2eRow } from "./e2e";
+import { benchGateway, type GatewayRow } from "./gateway";
 import { benchKernel, type KernelRow } from "./kernel";
 import { table } from "./measure";
 import { benchParse } from "./telemetry";
@@ -56,13 +58,28 @@ function printUpload(size: UploadSize): void {
   console.log(`\nupload (script + modules): ${kib(size.upload_raw_bytes)} raw, ${kib(size.upload_gzip_bytes)} gzipped; wrangler: ${size.wrangler_says ?? "no summary line"}`);
 }
 
+function printGateway(rows: GatewayRow[], steps: Record<string, number>): void {
+  console.log("\nGateway: POST /v1/chat/completions through wrangler dev (median of rounds), against a pass-through worker on the same runtime\n");
+  console.log(
+    table(
+      ["connections", "target", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "÷ pass-through req/s"],
+      rows.map((r) => {
+        const base = rows.find((x) => x.connections === r.connections && x.target === "passthrough")!;
+        return [r.connections, r.target, r.requests_per_s, r.p50_ms, r.p99_ms, r.non_2xx, r.errors, (r.requests_per_s / base.requests_per_s).toFixed(2)];
+      }),
+    ),
+  );
+  console.log("\nGateway CPU steps per request in Node (µs, median of 3 rounds)\n");
+  console.log(table(["step", "µs"], Object.entries(steps).map(([k, v]) => [k, v.toFixed(2)])));
+}
+
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   if (args.has("--help")) {
-    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size]\n  writes bench/results/latest.json");
+    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size | --gateway]\n  writes bench/results/latest.json");
     return;
   }
-  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size");
+  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size") && !args.has("--gateway");
   console.error(`bench on ${machine()}`);
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
   if (all || args.has("--kernel")) {
@@ -85,6 +102,11 @@ async function main(): Promise<void> {
     const size = await measureUpload();
     printUpload(size);
     result["upload"] = { ...size, map_sources: undefined, map_source_count: size.map_sources.length };
+  }
+  if (args.has("--gateway")) {
+    const gateway = await benchGateway({ connections: [1, 32], seconds: 5, rounds: 3 });
+    printGateway(gateway.rows, gateway.steps);
+    result["gateway"] = gateway;
   }
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
