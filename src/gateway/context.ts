@@ -6,11 +6,8 @@
  * of routing's 422. Called by proxy.ts; the estimate itself is prompt.ts.
  */
 import { badRequest, Problem } from "../errors";
-import type { LoadedRegistry } from "../routing/context";
-import type { Registry } from "../registry/schema";
-import { promptItems, promptTokens, type PromptItem } from "./prompt";
+import { promptItems, promptTokenBound } from "./prompt";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "./schema";
-import { isEmbeddingCategory, type EndpointKind } from "./target";
 
 /** The request body by endpoint, as the validator parsed it. */
 export type ProxiedBody =
@@ -22,13 +19,11 @@ export type ProxiedBody =
 export const COMPLETION_DEFAULT_MAX_TOKENS = 16;
 
 export interface ContextNeed {
-  /** Estimated prompt tokens of the largest prompt (see prompt.ts). */
+  /** Prompt tokens of the largest prompt, at most (see prompt.ts). */
   prompt_tokens: number;
   max_tokens: number;
   /** prompt_tokens + max_tokens, at least 1: the min_context routing gets. */
   min_context: number;
-  /** Whether the tokenizer ran (else the free byte bound was enough). */
-  counted: boolean;
 }
 
 /** Tokens the request asks to generate; what the node would default to when absent (at least one for chat). */
@@ -41,32 +36,11 @@ export function maxTokens(request: ProxiedBody): number {
   return Number.isFinite(raw) && raw > 0 ? Math.ceil(raw) : 0;
 }
 
-const smallest = new WeakMap<Registry, Record<EndpointKind, number>>();
-
-/** The smallest context (unknown = the configured default, else 0) among the models an endpoint kind can reach; cached per registry version. */
-export function smallestContext(loaded: LoadedRegistry, kind: EndpointKind): number {
-  let cached = smallest.get(loaded.registry);
-  if (!cached) {
-    cached = { generate: Infinity, embed: Infinity };
-    for (const model of loaded.registry.models) {
-      const context = model.context_length ?? loaded.registry.config.default_context_length ?? 0;
-      for (const category of Object.keys(model.categories)) {
-        if (!loaded.taxonomy.has(category)) continue;
-        const k: EndpointKind = isEmbeddingCategory(loaded.taxonomy, category) ? "embed" : "generate";
-        cached[k] = Math.min(cached[k], context);
-      }
-    }
-    smallest.set(loaded.registry, cached);
-  }
-  return cached[kind];
-}
-
-/** What the request needs; the tokenizer runs only when the free bound does not fit every model already. */
-export async function contextNeed(loaded: LoadedRegistry, kind: EndpointKind, request: ProxiedBody): Promise<ContextNeed> {
+/** What the request needs. */
+export function contextNeed(request: ProxiedBody): ContextNeed {
   const max_tokens = maxTokens(request);
-  const items: PromptItem[] = promptItems(request);
-  const { tokens, counted } = await promptTokens(items, smallestContext(loaded, kind) - max_tokens);
-  return { prompt_tokens: tokens, max_tokens, min_context: Math.max(1, tokens + max_tokens), counted };
+  const tokens = promptTokenBound(promptItems(request));
+  return { prompt_tokens: tokens, max_tokens, min_context: Math.max(1, tokens + max_tokens) };
 }
 
 /** The request field holding the prompt, by endpoint. */
@@ -84,8 +58,8 @@ export function contextRefusal(problem: Problem, need: ContextNeed, request: Pro
   if (!rejected.every((r: { reasons?: unknown }) => Array.isArray(r.reasons) && r.reasons.includes("context"))) return problem;
   const field = promptField(request);
   const error = badRequest(
-    `the ${field === "messages" ? "conversation" : field} needs about ${need.prompt_tokens} tokens${need.max_tokens > 0 ? ` plus max_tokens ${need.max_tokens}` : ""} (${need.min_context}); no model for this request has that much context`,
-    [{ path: field, message: `about ${need.prompt_tokens} prompt tokens${need.max_tokens > 0 ? ` + max_tokens ${need.max_tokens}` : ""} exceed every candidate's context length` }],
+    `the ${field === "messages" ? "conversation" : field} needs up to ${need.prompt_tokens} tokens${need.max_tokens > 0 ? ` plus max_tokens ${need.max_tokens}` : ""} (${need.min_context}); no model for this request has that much context`,
+    [{ path: field, message: `up to ${need.prompt_tokens} prompt tokens (UTF-8 bytes)${need.max_tokens > 0 ? ` + max_tokens ${need.max_tokens}` : ""} exceed every candidate's context length` }],
   );
   return new Problem({ status: 400, title: "Context length exceeded", detail: error.detail, errors: error.errors, extensions: { rejected } });
 }

@@ -1,21 +1,22 @@
 /**
- * How many tokens a request's prompt takes, so routing can require `min_context ≥ prompt +
- * max_tokens` (the gateway passes that as min_context; proxy.ts). Two steps:
+ * How many tokens a request's prompt takes, at most, so routing can require `min_context ≥ prompt
+ * + max_tokens` (the gateway passes that as min_context; context.ts). The estimate is a
+ * conservative bound, not a count: UTF-8 bytes of the text, plus token ids as sent, plus a chat
+ * template's overhead per message.
  *
- * 1. A free upper bound: UTF-8 bytes of the text, plus token ids as sent, plus a chat template's
- *    overhead per message. Byte-level BPE tokenizers (Llama 3, Qwen2.5, GPT) emit at most one token
- *    per byte, so this is never below their count. When it already fits the smallest context the
- *    endpoint's models have, it is used as is: short prompts never pay for tokenizing.
- * 2. Otherwise the text is counted with OpenAI's cl100k_base BPE (the gpt-tokenizer library, loaded
- *    on first use: its tables cost ~250 ms to build and ~0.5 ms per KB to count).
+ * Why it is never below a model's own count: byte-level BPE tokenizers (Llama 3, Qwen2.5, GPT's
+ * cl100k_base) emit at most one token per byte, and SentencePiece vocabularies with byte fallback
+ * (Llama 2, Mistral 7B v0.1, CodeLlama) at most one per byte plus the leading-space piece, which the
+ * per-message overhead covers.
  *
- * Error bound of step 2, measured against the models' own tokenizers on this repository's prose,
- * code and CSV plus Russian, Chinese, Japanese, German, emoji, digits and base64 in 4,000-character
- * chunks (docs/gateway.md#context): Llama 3's tokenizer never counted more (ratio 0.88–1.00);
- * Qwen2.5's vocabulary extends cl100k_base the same way. 32K SentencePiece vocabularies (Llama 2,
- * Mistral 7B v0.1, CodeLlama) count 1.15–1.32× more on average and up to 1.67× on
- * whitespace-heavy code: for those models the estimate can be low, and a prompt near their limit
- * is refused by the node (its 400 reaches the client as it is).
+ * Error bound: it over-counts by the tokenizer's bytes per token. Measured on this repository's
+ * prose, code and CSV plus Russian, Chinese, Japanese, German, emoji, digits and base64 in
+ * 4,000-character chunks against cl100k_base (which Llama 3's tokenizer never exceeded): 3.45× on
+ * English prose, 3.89× on code, 2.71× on CSV, 2.70× on the non-English samples, 1.32× at worst
+ * (base64); against 32K SentencePiece vocabularies 1.0× at worst (digits). So a prompt is never
+ * sent to a model too small for it, and one of more than about a third of a model's context may be
+ * refused although it would fit (docs/gateway.md#context). A tokenizer library would count exactly
+ * but adds its vocabulary (cl100k_base: 1.2 MB) to the worker, more than the whole router.
  */
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "./schema";
 
@@ -80,7 +81,7 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** The free upper bound of step 1 for the largest item. */
+/** Tokens of the largest item, at most: its UTF-8 bytes, token ids and template tokens (see the module comment). */
 export function promptTokenBound(items: readonly PromptItem[]): number {
   let max = 0;
   for (const item of items) {
@@ -89,31 +90,4 @@ export function promptTokenBound(items: readonly PromptItem[]): number {
     max = Math.max(max, n);
   }
   return max;
-}
-
-type Counter = (text: string) => number;
-let counter: Promise<Counter> | null = null;
-
-/** cl100k_base, imported on first use so isolates that never see a long prompt never build its tables. */
-function loadCounter(): Promise<Counter> {
-  counter ??= import("gpt-tokenizer/encoding/cl100k_base").then((m) => {
-    // Special-token text in a prompt is plain text to count, not a reason to throw.
-    const options = { disallowedSpecial: new Set<string>() };
-    return (text: string) => m.countTokens(text, options);
-  });
-  return counter;
-}
-
-/** Tokens of the largest item: its free bound when that is at most `enoughBelow`, else counted with cl100k_base. */
-export async function promptTokens(items: readonly PromptItem[], enoughBelow: number): Promise<{ tokens: number; counted: boolean }> {
-  const bound = promptTokenBound(items);
-  if (bound <= enoughBelow) return { tokens: bound, counted: false };
-  const count = await loadCounter();
-  let max = 0;
-  for (const item of items) {
-    let n = item.tokenIds + item.overhead;
-    for (const text of item.texts) n += count(text);
-    max = Math.max(max, n);
-  }
-  return { tokens: max, counted: true };
 }

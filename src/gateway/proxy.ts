@@ -59,7 +59,7 @@ export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: End
   const [loaded, running] = await Promise.all([options.context.get(c.env, started), options.experiments.get(c.env, started)]);
   const defaultCategory = spec.kind === "embed" ? c.env.GATEWAY_EMBEDDING_CATEGORY || EMBEDDING_CATEGORY : c.env.GATEWAY_DEFAULT_CATEGORY || DEFAULT_CATEGORY;
   const target = resolveTarget(loaded, request.body.body.model, spec.kind, defaultCategory);
-  const need = await contextNeed(loaded, spec.kind, request.body);
+  const need = contextNeed(request.body);
   const route: RouteRequest = {
     category: target.category,
     top_k: TOP_K,
