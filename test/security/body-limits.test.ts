@@ -29,6 +29,8 @@ const CASES: Case[] = [
   { method: "POST", path: "/v1/telemetry", limit: 256 * KiB, contentType: "text/csv" },
   { method: "POST", path: "/v1/route", limit: MiB, contentType: "application/json" },
   { method: "POST", path: "/v1/chat/completions", limit: MiB, contentType: "application/json" },
+  { method: "POST", path: "/v1/completions", limit: MiB, contentType: "application/json" },
+  { method: "POST", path: "/v1/embeddings", limit: MiB, contentType: "application/json" },
   { method: "PUT", path: "/v1/registry", limit: 16 * MiB, contentType: "application/json", headers: ADMIN },
   { method: "POST", path: "/v1/experiments", limit: 64 * KiB, contentType: "application/json", headers: ADMIN },
   { method: "POST", path: "/v1/experiments/{id}/events", limit: 16 * KiB, contentType: "application/json" },
