@@ -30,13 +30,14 @@ export function renderTable(report: ScenarioReport): string {
     r.requests.failed_timeout,
     r.requests.in_flight,
     `${pct(r.compute_util_pct.mean)} / ${pct(r.compute_util_pct.p95)}`,
+    `${pct(r.gpu_busy_pct.mean)} / ${pct(r.gpu_busy_pct.p95)}`,
     pct(r.served_work_pct),
     `${pct(r.memory_util_pct.mean)} / ${pct(r.memory_util_pct.p95)}`,
     `${r.latency_s.p50.toFixed(1)} / ${r.latency_s.p95.toFixed(1)} / ${r.latency_s.p99.toFixed(1)}`,
     r.quality_mean.toFixed(1),
     r.overheated_placements,
   ]);
-  const header = ["policy", "served", "rejected", "OOM", "timeout", "in flight", "compute mean/p95", "served work", "memory mean/p95", "latency p50/p95/p99 s", "quality", "overheated"];
+  const header = ["policy", "served", "rejected", "OOM", "timeout", "in flight", "batch occupancy mean/p95", "GPU busy mean/p95", "served work", "memory mean/p95", "latency p50/p95/p99 s", "quality", "overheated"];
   const lines = [
     `scenario ${report.scenario}: ${report.fleet.nodes} nodes, ${report.fleet.gpus} GPUs, ${report.trace.requests} requests (${report.trace.offered_per_s}/s), seed ${report.config.seed}`,
     grid(header, rows),
@@ -45,7 +46,8 @@ export function renderTable(report: ScenarioReport): string {
   if (base) {
     for (const r of report.results.filter((x) => x.policy !== "static")) {
       lines.push(
-        `${r.label} vs static: compute utilization ${change(r.compute_util_pct.mean, base.compute_util_pct.mean)}, ` +
+        `${r.label} vs static: GPU busy (nvidia-smi utilization) ${change(r.gpu_busy_pct.mean, base.gpu_busy_pct.mean)}, ` +
+          `batch occupancy ${change(r.compute_util_pct.mean, base.compute_util_pct.mean)}, ` +
           `served work ${change(r.served_work_pct, base.served_work_pct)}, ` +
           `memory utilization ${change(r.memory_util_pct.mean, base.memory_util_pct.mean)}, served ${change(r.requests.served, base.requests.served)}, ` +
           `rejected ${r.requests.rejected_no_model + r.requests.rejected_no_gpu} vs ${base.requests.rejected_no_model + base.requests.rejected_no_gpu}, ` +
@@ -72,11 +74,12 @@ export function renderSweep(base: ScenarioReport, rows: SweepRow[]): string {
     r.requests.rejected_no_model + r.requests.rejected_no_gpu + r.requests.failed_oom,
     r.requests.failed_oom,
     r.requests.failed_timeout,
+    `${pct(r.gpu_busy_pct.mean)}${st ? ` (${change(r.gpu_busy_pct.mean, st.gpu_busy_pct.mean)})` : ""}`,
     `${pct(r.compute_util_pct.mean)}${st ? ` (${change(r.compute_util_pct.mean, st.compute_util_pct.mean)})` : ""}`,
     `${r.latency_s.p50.toFixed(1)} / ${r.latency_s.p95.toFixed(1)}`,
     r.quality_mean.toFixed(1),
   ];
-  const header = ["isolates", "push s", "policy", "served (vs static)", "rejected + OOM", "OOM", "timeout", "compute util (vs static)", "latency p50/p95 s", "quality"];
+  const header = ["isolates", "push s", "policy", "served (vs static)", "rejected + OOM", "OOM", "timeout", "GPU busy (vs static)", "batch occupancy (vs static)", "latency p50/p95 s", "quality"];
   const body = [
     ...base.results.map((r) => ["-", "-", ...cells(r)]),
     ...rows.flatMap((row) => row.results.map((r) => [row.isolates, row.push_interval_s, ...cells(r)])),

@@ -41,8 +41,9 @@ export class Gpu {
   private temp_c: number;
   private temp_at_s = 0;
   ambient_c: number;
-  /** ∫ running dt and ∫ used_mb dt since the start, advanced by accrue(). */
+  /** ∫ running dt, ∫ (running > 0) dt and ∫ used_mb dt since the start, advanced by accrue(). */
   busy_integral = 0;
+  active_integral = 0;
   memory_integral = 0;
   private accrued_at_s = 0;
   /** Highest used/capacity ever reached; the tests hold it ≤ 1. */
@@ -110,6 +111,7 @@ export class Gpu {
     const dt = now_s - this.accrued_at_s;
     if (dt <= 0) return;
     this.busy_integral += this.running * dt;
+    if (this.running > 0) this.active_integral += dt;
     this.memory_integral += this.used_mb * dt;
     this.accrued_at_s = now_s;
   }

@@ -24,7 +24,13 @@ export interface PolicyResult {
   };
   /** Percent. mean = fleet-wide time average; p95 = 95th percentile over GPUs of their time average. */
   memory_util_pct: Distribution;
+  /** Busy batch slots / slots ("batch occupancy"): how full the GPUs' batches are. */
   compute_util_pct: Distribution;
+  /**
+   * nvidia-smi's utilization.gpu: share of time at least one request runs on the GPU (NVML:
+   * "percent of time over the past sample period during which one or more kernels was executing").
+   */
+  gpu_busy_pct: Distribution;
   /**
    * Percent of the fleet's slot-time that the served requests needed at full speed: compute
    * utilization without the time throttled GPUs lose and without work that never completed.
@@ -116,14 +122,16 @@ export class UtilizationSeries {
 }
 
 /** Fleet mean and per-GPU p95 of time-averaged utilization over [0, duration]. */
-export function utilization(gpus: readonly Gpu[], slots: number, duration_s: number): { memory: Distribution; compute: Distribution } {
+export function utilization(gpus: readonly Gpu[], slots: number, duration_s: number): { memory: Distribution; compute: Distribution; busy: Distribution } {
   const perMemory = Float64Array.from(gpus, (g) => (100 * g.memory_integral) / (g.capacity_mb * duration_s)).sort();
   const perCompute = Float64Array.from(gpus, (g) => (100 * g.busy_integral) / (slots * duration_s)).sort();
+  const perBusy = Float64Array.from(gpus, (g) => (100 * g.active_integral) / duration_s).sort();
   const capacity = gpus.reduce((sum, g) => sum + g.capacity_mb, 0);
   const memory = gpus.reduce((sum, g) => sum + g.memory_integral, 0);
   return {
     memory: { mean: round((100 * memory) / (capacity * duration_s)), p95: round(quantile(perMemory, 0.95)) },
     compute: { mean: round(mean(perCompute)), p95: round(quantile(perCompute, 0.95)) },
+    busy: { mean: round(mean(perBusy)), p95: round(quantile(perBusy, 0.95)) },
   };
 }
 

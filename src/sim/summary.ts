@@ -46,6 +46,7 @@ export function summarize(input: SummaryInput): PolicyResult {
     },
     memory_util_pct: util.memory,
     compute_util_pct: util.compute,
+    gpu_busy_pct: util.busy,
     served_work_pct: round((100 * c.work_s) / (config.fleet.slots * fleet.gpus.length * config.trace.duration_s)),
     latency_s: {
       p50: round(quantile(latency, 0.5), 3),
