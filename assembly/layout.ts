@@ -100,6 +100,7 @@ export const H_ENG_LOAD = 54; // f64[E*ENG_STRIDE], ENG_* slots below; NaN = unk
 export const H_ENG_SENT = 55; // i32[E] requests this kernel placed on the engine since its node's snapshot
 export const H_ENG_GPU_OFF = 56; // i32[E+1]
 export const H_ENG_GPU_IDX = 57; // i32[...], the engine's GPUs in placement order
+export const H_NODE_FLAGS = 58; // u8[N], NODE_* bits written per request
 export const HEADER_SLOTS = 64;
 
 // Engine flags (H_ENG_FLAGS).
@@ -141,6 +142,10 @@ export const R_STALE_AFTER_MS = 10;
 export const R_HEADROOM_MB = 11;
 export const R_SEED = 12; // unsigned 32-bit integer from the request, for the placement draw
 export const R_RECORD = 13; // 1 = count the decision's placement in the ledger; 0 = a what-if
+export const R_USE_EXCLUDE = 14; // 1 = skip nodes with NODE_EXCLUDED
+
+// Per-node request flags (u8 at H_NODE_FLAGS).
+export const NODE_EXCLUDED = 1; // the request excludes the node (e.g. the gateway saw it fail): never placed on
 
 // Per-model request flags (u8 at H_MODEL_FLAGS).
 export const FLAG_ALLOWED = 1;

@@ -30,9 +30,9 @@ import {
   H_ENG_GPU_OFF, H_ENG_GPU_IDX, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE, LOADS_RING,
   C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
   C_SAT_WAITING, C_SAT_KV, C_OWN_WEIGHT, ENG_KNOWN, ENG_ON_DEMAND, ENG_STRIDE, EL_RUNNING, EL_WAITING,
-  EL_KV, EL_CAPACITY, EL_READ_AT,
+  EL_KV, EL_CAPACITY, EL_READ_AT, H_NODE_FLAGS, NODE_EXCLUDED, R_USE_EXCLUDE,
 } from "./layout";
-import { header, config, getI32, setI32, getF64, setF64 } from "./memory";
+import { header, config, request, getI32, setI32, getF64, setF64, getU8 } from "./memory";
 
 /** Set by findGpu: whether the GPU it returned is a serving candidate (no load needed), and its engine. */
 export let foundServing: bool = false;
@@ -134,8 +134,13 @@ export function saturated(e: i32): bool {
   return queue >= config(C_SAT_WAITING) || kv >= config(C_SAT_KV);
 }
 
+@inline function excluded(node: i32): bool {
+  return request(R_USE_EXCLUDE) != 0 && (getU8(H_NODE_FLAGS, node) & NODE_EXCLUDED) != 0;
+}
+
 /** The fresh tier: node snapshot and (for a known engine) the engine's own reading are recent. */
 function engineInTier(e: i32, stale: bool, now: f64, staleAfter: f64): bool {
+  if (excluded(getI32(H_ENG_NODE, e))) return false;
   let fresh = nodeFresh(getI32(H_ENG_NODE, e), now, staleAfter);
   if (fresh && known(e)) fresh = now - engLoad(e, EL_READ_AT) < staleAfter;
   return fresh != stale;
@@ -143,7 +148,7 @@ function engineInTier(e: i32, stale: bool, now: f64, staleAfter: f64): bool {
 
 /** Healthy by its snapshot, of the wanted tier, and (strict) with utilization and thermal headroom. */
 function usable(g: i32, stale: bool, strict: bool, now: f64, staleAfter: f64): bool {
-  if (getI32(H_GPU_HEALTHY, g) == 0) return false;
+  if (getI32(H_GPU_HEALTHY, g) == 0 || excluded(getI32(H_GPU_NODE, g))) return false;
   if (nodeFresh(getI32(H_GPU_NODE, g), now, staleAfter) == stale) return false;
   return !strict || (estimatedUtil(g) < config(C_MAX_UTILIZATION) && getF64(H_GPU_TEMP, g) < config(C_MAX_TEMPERATURE) - config(C_THERMAL_MARGIN));
 }

@@ -145,6 +145,7 @@ export function packFleet(nodes: readonly FleetNode[], packed: PackedRegistry, m
   plan.add(L.H_GPU_SORTED, "i32", G);
   plan.add(L.H_GPU_RANK, "i32", G);
   plan.add(L.H_NODE_TAKEN_AT, "f64", N);
+  plan.add(L.H_NODE_FLAGS, "u8", N);
   plan.add(L.H_MODEL_ENG_OFF, "i32", M + 1);
   plan.add(L.H_MODEL_ENG_IDX, "i32", modelEngines.reduce((n, l) => n + l.length, 0));
   plan.add(L.H_GPU_SENT, "i32", G);

@@ -25,6 +25,8 @@ export interface PlaceRequest {
   strict: boolean;
   now_ms: number;
   seed: number;
+  /** Node ids this request must not be placed on. */
+  exclude?: ReadonlySet<string>;
 }
 
 interface Candidate {
@@ -104,7 +106,7 @@ export class ReferencePlacer {
 
   private usable(o: OrderedGpu, request: PlaceRequest, strict: boolean): boolean {
     const c = this.gpu;
-    if (!this.healthy(o)) return false;
+    if (!this.healthy(o) || request.exclude?.has(o.node.id)) return false;
     if (this.nodeFresh(o.node, request.now_ms) === request.stale) return false;
     // healthy above guarantees a known temperature.
     return !strict || (this.estimatedUtil(o) < c.max_utilization_pct && o.gpu.temperature_c! < c.max_temperature_c - c.thermal_margin_c);
@@ -147,6 +149,7 @@ export class ReferencePlacer {
   }
 
   private inTier(s: ReplicaSource, request: PlaceRequest): boolean {
+    if (request.exclude?.has(this.nodes[s.node]!.id)) return false;
     let fresh = this.nodeFresh(this.nodes[s.node]!, request.now_ms);
     if (fresh && s.known) fresh = request.now_ms - s.read_at_ms < this.gpu.stale_after_s * 1000;
     return fresh !== request.stale;

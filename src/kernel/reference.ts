@@ -141,9 +141,10 @@ export class ReferenceKernel implements Kernel {
   private placeLevel(candidates: Candidate[], topK: number, request: KernelRequest, placed: Placed[], noGpu: (c: Candidate) => void): KernelCandidate[] {
     if (this.placer.empty) return candidates.slice(0, topK).map((c) => this.result(c, request, null));
     const results: KernelCandidate[] = [];
+    const exclude = request.exclude_nodes && request.exclude_nodes.length > 0 ? new Set(request.exclude_nodes) : undefined;
     const attempt = (candidate: Candidate, stale: boolean, strict: boolean): boolean => {
       const model = candidate.entry.model;
-      const found = this.placer.find({ model: model.id, memory: this.memoryFor(model, request)!, stale, strict, now_ms: request.now_ms, seed: (request.seed ?? 0) >>> 0 });
+      const found = this.placer.find({ model: model.id, memory: this.memoryFor(model, request)!, stale, strict, now_ms: request.now_ms, seed: (request.seed ?? 0) >>> 0, exclude });
       if (!found) return false;
       placed.push(found);
       results.push(this.result(candidate, request, { node: found.at.node.id, gpu_index: found.at.gpu.index, engine: found.source?.ordinal ?? null, serving: found.serving, stale }));

@@ -73,6 +73,8 @@ export interface KernelRequest {
   seed?: number | undefined;
   /** false: a what-if (e.g. alternatives for a client) that must not count in the ledger. Default true. */
   record?: boolean | undefined;
+  /** Nodes this request must not be placed on (the gateway's failed or busy nodes); unknown ids are ignored. */
+  exclude_nodes?: readonly string[] | undefined;
 }
 
 export interface KernelScore {

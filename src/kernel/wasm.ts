@@ -106,6 +106,7 @@ export class WasmKernel implements Kernel {
     req[L.R_HEADROOM_MB] = packed.registry.config.gpu.memory_headroom_mb;
     req[L.R_SEED] = (request.seed ?? 0) >>> 0;
     req[L.R_RECORD] = request.record === false ? 0 : 1;
+    req[L.R_USE_EXCLUDE] = this.writeNodeFlags(request.exclude_nodes) ? 1 : 0;
     this.writeListFlags(request, packed);
 
     this.exports.route();
@@ -116,6 +117,22 @@ export class WasmKernel implements Kernel {
       appendEntry(this.log, { node: p.node, gpu: p.gpu_index, engine: p.engine, model: chosen.model, memory: p.serving ? 0 : chosen.memory_mb, serving: p.serving, at_ms: request.now_ms });
     }
     return result;
+  }
+
+  /** Marks the excluded nodes; false (nothing written) when the request excludes none of the fleet's. */
+  private writeNodeFlags(exclude: readonly string[] | undefined): boolean {
+    if (!exclude || exclude.length === 0 || this.fleet.nodes.length === 0) return false;
+    const header = new Int32Array(this.exports.memory.buffer, L.HEADER_BASE, L.HEADER_SLOTS);
+    const flags = new Uint8Array(this.exports.memory.buffer, header[L.H_NODE_FLAGS], this.fleet.nodes.length);
+    flags.fill(0);
+    const set = new Set(exclude);
+    let any = false;
+    this.fleet.nodes.forEach((node, n) => {
+      if (!set.has(node.id)) return;
+      flags[n] = L.NODE_EXCLUDED;
+      any = true;
+    });
+    return any;
   }
 
   private writeListFlags(request: KernelRequest, packed: PackedRegistry): void {

@@ -156,6 +156,24 @@ export function engineContract(name: string, make: () => Kernel): void {
       expect(placed(k, { ...req("code", 0, NOW + 500), record: false })).toEqual(["a", "x"]);
     });
 
+    it("a request's excluded nodes are never placed on, as replicas or as load targets; unknown ids are ignored", () => {
+      const k = make();
+      k.loadRegistry(ab());
+      k.loadFleet([
+        node("calm", NOW, [gpu(0, 1000)], [], [engine(["a"], { running: 0, kv_cache_usage: 0 })]),
+        node("busy", NOW, [gpu(0, 1000)], [], [engine(["a"], { running: 4, kv_cache_usage: 0.5 })]),
+        node("spare", NOW, [gpu(0, 60000)]),
+      ]);
+      const excluding = (...nodes: string[]) => placed(k, { ...req("code"), record: false, exclude_nodes: nodes });
+      expect(excluding()).toEqual(["a", "calm"]);
+      expect(excluding("calm", "no-such-node")).toEqual(["a", "busy"]);
+      // With both replicas excluded, "a" is loaded on the node without engine data.
+      expect(k.route({ ...req("code"), record: false, exclude_nodes: ["calm", "busy"] }).results[0]).toMatchObject({ model: "a", placement: { node: "spare", serving: false } });
+      expect(k.route({ ...req("code"), exclude_nodes: ["calm", "busy", "spare"] }).status).toBe("no_gpu");
+      // The next request without exclusions sees every node again.
+      expect(excluding()).toEqual(["a", "calm"]);
+    });
+
     it("each own placement counts the own weight times (this isolate's share of the traffic, inverted)", () => {
       const k = make();
       k.loadRegistry(ab({ saturation_waiting: 100, saturation_kv_cache_usage: 1 }));

@@ -138,7 +138,10 @@ function fleetArb(modelIds: string[]): fc.Arbitrary<FleetNode[]> {
 
 function requestArb(r: Registry): fc.Arbitrary<KernelRequest> {
   const ids = r.models.map((m) => m.id);
+  // Node ids as fleetArb names them (n<i%10><i>), present or not.
+  const nodeIds = Array.from({ length: 6 }, (_, i) => `n${(i * 7) % 10}${i}`);
   return fc.record({
+    exclude_nodes: fc.option(fc.subarray(nodeIds), { nil: undefined }),
     category: fc.constantFrom(...r.categories.map((c) => c.id)),
     top_k: fc.integer({ min: 1, max: 6 }),
     now_ms: fc.constant(NOW),
