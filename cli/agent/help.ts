@@ -1,4 +1,5 @@
 /** The agent's --help texts, one per command; docs/telemetry.md says the same at more length. */
+import { AGENT_COMMAND, AGENT_VERSION } from "./version";
 
 const SOURCE = `GPU source (one of):
   --from-file FILE        read nvidia-smi output from FILE instead of running nvidia-smi
@@ -50,7 +51,7 @@ const SEQ = `Sequence numbers are the clock in milliseconds (bumped by one when 
 so they keep increasing across restarts without a state file; the router refuses a snapshot
 whose seq is not above the node's last one (409).`;
 
-const agent = `Usage: npm run agent -- <command> [options]
+const agent = `Usage: ${AGENT_COMMAND} <command> [options]
 
 The on-prem telemetry agent: samples nvidia-smi and the node's serving engines (vLLM, SGLang,
 TGI, llama.cpp, Ollama) and pushes signed snapshots to the router.
@@ -61,10 +62,13 @@ Commands:
   parse    print the normalized snapshot of an nvidia-smi output FILE (no router needed)
   help     this text
 
-Run \`npm run agent -- <command> --help\` for each command's options.
+  --version               print the agent's release (${AGENT_VERSION}); every push sends it
+                          as agent_version, and GET /v1/fleet shows it per node
+
+Run \`${AGENT_COMMAND} <command> --help\` for each command's options.
 `;
 
-const run = `Usage: npm run agent -- run --url URL --agent-id ID --key-file FILE [options]
+const run = `Usage: ${AGENT_COMMAND} run --url URL --agent-id ID --key-file FILE [options]
 
 Samples nvidia-smi every --interval and pushes the newest snapshot. While the router is down
 or answers 5xx/408/429 it keeps sampling, holds only the latest snapshot and retries with
@@ -87,11 +91,11 @@ ${SOURCE}
 ${SEQ}
 `;
 
-const once = `Usage: npm run agent -- once --url URL --agent-id ID --key-file FILE [options]
+const once = `Usage: ${AGENT_COMMAND} once --url URL --agent-id ID --key-file FILE [options]
 
 Samples once and pushes one snapshot, then prints one line per engine sent. Works without a
 GPU via --from-file, e.g.
-  npm run agent -- once --url http://127.0.0.1:8787 --agent-id demo-agent \\
+  ${AGENT_COMMAND} once --url http://127.0.0.1:8787 --agent-id demo-agent \\
     --key-file KEYFILE --from-file test/fixtures/nvidia-smi/h200-driver580/q_idle.xml
 
 Exit codes: 0 accepted, 1 rejected by the router (4xx; the reason is printed), 2 usage error,
@@ -108,7 +112,7 @@ ${SOURCE}
 ${SEQ}
 `;
 
-const parse = `Usage: npm run agent -- parse FILE [--format csv|xml] [--fields a,b,c] [options]
+const parse = `Usage: ${AGENT_COMMAND} parse FILE [--format csv|xml] [--fields a,b,c] [options]
 
 Parses nvidia-smi output (--query-gpu CSV with or without header/units, or -q -x XML) and
 prints the normalized snapshot as JSON, exactly as \`once\` would send it (engines are read

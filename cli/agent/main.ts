@@ -1,7 +1,8 @@
 /**
- * `npm run agent -- <command>`: the on-prem telemetry agent. Commands: run (push every interval),
- * once (one push; the exit code says whether it was accepted), parse (print the normalized
- * snapshot). index.ts runs it; tests import it or spawn index.ts.
+ * `npm run agent -- <command>` (or the bundle: `node agent.mjs <command>`): the on-prem telemetry
+ * agent. Commands: run (push every interval), once (one push; the exit code says whether it was
+ * accepted), parse (print the normalized snapshot); --version prints the release every push sends.
+ * index.ts runs it from a clone, bin.ts from the bundle; tests import it or spawn either.
  */
 import { UsageError, parseCommandLine } from "../shared/args";
 import type { CliIo } from "../shared/io";
@@ -10,6 +11,7 @@ import { FLAGS, agentOptions, type AgentOptions } from "./options";
 import { pushSnapshot, type PushTarget } from "./push";
 import { SampleError, nextSeq } from "./sample";
 import { HELP } from "./help";
+import { AGENT_COMMAND, AGENT_VERSION } from "./version";
 import { EngineReader, describeEngine } from "./engines";
 import { engineModelWarnings } from "./engines/models-check";
 import { sampleNode } from "./engines/sample-node";
@@ -23,6 +25,10 @@ export async function main(argv: string[], io: CliIo, signal?: AbortSignal): Pro
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
       io.stdout.write(HELP.agent);
       return command === undefined ? EXIT.usage : 0;
+    }
+    if (command === "--version" || command === "-V" || command === "version") {
+      io.stdout.write(`${AGENT_VERSION}\n`);
+      return 0;
     }
     if (command !== "run" && command !== "once" && command !== "parse") throw new UsageError(`unknown command '${command}'`);
     const { values, positionals } = parseCommandLine(rest, FLAGS);
@@ -41,7 +47,7 @@ export async function main(argv: string[], io: CliIo, signal?: AbortSignal): Pro
     if (error instanceof UsageError) {
       // An unknown command has no --help of its own: point at the list of commands instead.
       const known = command === "run" || command === "once" || command === "parse";
-      io.stderr.write(`agent: ${error.message}\n(see npm run agent -- ${known ? `${command} ` : ""}--help)\n`);
+      io.stderr.write(`agent: ${error.message}\n(see ${AGENT_COMMAND} ${known ? `${command} ` : ""}--help)\n`);
       return EXIT.usage;
     }
     if (error instanceof SampleError) {

@@ -7,9 +7,10 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { ParseError, parseNvidiaSmi, type NvidiaSmiReading } from "../../src/telemetry/nvidia-smi";
 import type { EngineInput } from "../../src/telemetry/engines/schema";
-import { SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
+import { SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
 import { describeRunFailure, describeUnreadable, type ToolRun } from "./diagnose";
 import type { AgentOptions } from "./options";
+import { AGENT_VERSION } from "./version";
 
 /** The `--query-gpu` fields the agent asks for; every one is read by src/telemetry/nvidia-smi/fields.ts. */
 export const QUERY_FIELDS = [
@@ -95,6 +96,8 @@ export function nextSeq(previous: number, now_ms: number): number {
 /** A validated snapshot of the node at `now_ms`, with the engines read alongside (engines/). */
 export function buildSnapshot(reading: NvidiaSmiReading, options: AgentOptions, seq: number, now_ms: number, engines: EngineInput[] = []): Snapshot {
   const parsed = SnapshotSchema.safeParse({
+    schema_version: SNAPSHOT_SCHEMA_VERSION,
+    agent_version: AGENT_VERSION,
     agent_id: options.agentId,
     node: options.nodeName,
     endpoint: options.endpoint,

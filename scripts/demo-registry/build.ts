@@ -15,7 +15,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { canonicalBenchmark } from "../../src/registry/benchmark-aliases";
-import { PRECISIONS, type Model, type Registry, type BenchmarkResult } from "../../src/registry/schema";
+import { PRECISIONS, REGISTRY_SCHEMA_VERSION, type Model, type Registry, type BenchmarkResult } from "../../src/registry/schema";
 import { Taxonomy } from "../../src/registry/taxonomy";
 import { validateRegistry } from "../../src/registry/validation";
 import { BENCHMARKS, CATEGORIES, CONFIG, FAMILIES, MODEL_FAMILY } from "./spec";
@@ -120,7 +120,7 @@ function main(): void {
   for (const row of rows) byRepo.set(row.hf_repo, [...(byRepo.get(row.hf_repo) ?? []), row]);
   const log: string[] = [];
   const models = [...byRepo.entries()].map(([repo, r]) => buildModel(repo, r, taxonomy, log)).filter((m): m is Model => m !== null);
-  const registry: Registry = { version: 1, config: CONFIG, benchmarks: BENCHMARKS, categories: CATEGORIES, models };
+  const registry: Registry = { schema_version: REGISTRY_SCHEMA_VERSION, version: 1, config: CONFIG, benchmarks: BENCHMARKS, categories: CATEGORIES, models };
   const { errors } = validateRegistry(registry);
   if (errors.length > 0) throw new Error(`demo registry is invalid:\n${errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
   const multi = models.filter((m) => Object.keys(m.categories).length >= 2).length;

@@ -41,6 +41,8 @@ export interface FleetEngine {
 /** One on-prem node: its latest snapshot, taken at `taken_at_ms` by its own clock. */
 export interface FleetNode {
   id: string;
+  /** The agent release that pushed the snapshot; absent for agents before 0.2.0 and raw uploads. Inventory only: routing ignores it. */
+  agent_version?: string;
   /** Where the gateway forwards; a node without one is inventory only, never a placement. */
   endpoint: string | null;
   /** Registry model ids the node's snapshot lists as served (the agent's --models). */

@@ -144,8 +144,22 @@ export const RegistryConfigSchema = z
   })
   .openapi("RegistryConfig");
 
+/**
+ * The registry document's format: 1 is the format of every registry so far (absent = 1). A
+ * worker reads every format from 1 up to this; a new format bumps it, and the worker that
+ * introduces it still reads the previous one, so registries stored before an upgrade stay live.
+ */
+export const REGISTRY_SCHEMA_VERSION = 1;
+
 export const RegistrySchema = z
   .strictObject({
+    schema_version: z
+      .number()
+      .int()
+      .min(1)
+      .max(REGISTRY_SCHEMA_VERSION, `this router reads registry schema versions up to ${REGISTRY_SCHEMA_VERSION}: upgrade the router first (docs/deploy.md)`)
+      .default(1)
+      .openapi({ description: `The document's format (absent = 1; this router writes ${REGISTRY_SCHEMA_VERSION})`, example: REGISTRY_SCHEMA_VERSION }),
     version: z.number().int().min(1),
     updated_at: z.iso.datetime().optional(),
     config: RegistryConfigSchema,

@@ -38,6 +38,8 @@ export const CompactSchema = z.union([
     n: z.string().nullable(),
     g: z.array(GpuTuple).min(1),
     k: z.array(EngineTuple).default([]),
+    /** The agent's release (schema 2 on); absent for older agents. */
+    a: z.string().max(64).optional(),
   }),
   z.strictObject({ v: z.literal(1), s: z.number().int().min(0), t: z.number(), x: z.literal(1) }),
 ]);
@@ -64,6 +66,8 @@ export function encodeCompact(node: FleetNode, seq: number): Compact {
       return tuple;
     }),
     k: node.engines.map((e) => [e.kind, e.mode, e.models, e.gpus, e.running, e.waiting, e.kv_cache_usage, e.requests_total, e.read_at_ms]),
+    // Only when known, so metadata of an older agent's node stays in the form the previous worker reads.
+    ...(node.agent_version !== undefined ? { a: node.agent_version } : {}),
   };
   if (encoder.encode(JSON.stringify(full)).length <= METADATA_MAX_BYTES) return full;
   return { v: 1, s: seq, t: node.taken_at_ms, x: 1 };
@@ -74,6 +78,7 @@ export function decodeCompact(id: string, compact: Compact): FleetNode | null {
   if ("x" in compact) return null;
   return {
     id,
+    ...(compact.a !== undefined ? { agent_version: compact.a } : {}),
     endpoint: compact.e,
     models: compact.m,
     taken_at_ms: compact.t,

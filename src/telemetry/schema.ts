@@ -62,6 +62,7 @@ export const FleetEngineViewSchema = z
 export const FleetNodeViewSchema = z
   .object({
     node: z.string(),
+    agent_version: z.string().nullable().openapi({ description: "The agent release that sent the snapshot; null for agents that do not say (before 0.2.0) and raw nvidia-smi uploads" }),
     endpoint: z.string().nullable(),
     models: z.array(z.string()),
     taken_at: z.string(),

@@ -25,8 +25,35 @@ export const EndpointSchema = z
 
 const ModelId = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*$/, "a registry model id");
 
+/**
+ * The snapshot format this code writes. 1: no `schema_version` field (agents before 0.2.0);
+ * 2: adds `agent_version`. The worker reads every version from SNAPSHOT_SCHEMA_OLDEST on, so
+ * the previous agent release keeps pushing while the worker is upgraded first (docs/deploy.md).
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 2;
+/** The oldest snapshot format the worker still accepts; raise it only a release after agents stopped sending it. */
+export const SNAPSHOT_SCHEMA_OLDEST = 1;
+
+/** An agent release, e.g. 0.2.0 or 0.2.0-rc.1+abc123 (semver's characters). */
+export const AgentVersionSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, "a release like 0.2.0: letters, digits, '.', '+', '_' and '-'")
+  .openapi({ description: "The agent's release (`agent --version`)", example: "0.2.0" });
+
 export const SnapshotSchema = z
   .strictObject({
+    // Both optional without a default: a snapshot of an older agent is stored exactly as it came,
+    // so the previous worker release still reads it after a rollback.
+    schema_version: z
+      .number()
+      .int()
+      .min(SNAPSHOT_SCHEMA_OLDEST, `this router reads snapshot schema versions ${SNAPSHOT_SCHEMA_OLDEST} to ${SNAPSHOT_SCHEMA_VERSION}`)
+      .max(SNAPSHOT_SCHEMA_VERSION, `this router reads snapshot schema versions up to ${SNAPSHOT_SCHEMA_VERSION}: upgrade the router before its agents (docs/deploy.md)`)
+      .optional()
+      .openapi({ description: `The snapshot format (absent = 1; this router writes ${SNAPSHOT_SCHEMA_VERSION})`, example: SNAPSHOT_SCHEMA_VERSION }),
+    agent_version: AgentVersionSchema.optional(),
     agent_id: AgentIdSchema,
     node: NodeNameSchema,
     endpoint: EndpointSchema.nullable().default(null),
@@ -102,6 +129,7 @@ export function toFleetEngine(engine: Engine): FleetEngine {
 export function toFleetNode(snapshot: Snapshot): FleetNode {
   return {
     id: snapshot.node,
+    ...(snapshot.agent_version !== undefined ? { agent_version: snapshot.agent_version } : {}),
     endpoint: snapshot.endpoint,
     models: snapshot.models,
     taken_at_ms: Date.parse(snapshot.taken_at),

@@ -49,6 +49,7 @@ export function buildFleetView(input: FleetViewInput): FleetView {
       const stale = isStale(node, input.now_ms, thresholds);
       return {
         node: node.id,
+        agent_version: node.agent_version ?? null,
         endpoint: node.endpoint,
         models: node.models,
         taken_at: new Date(node.taken_at_ms).toISOString(),

@@ -11,7 +11,7 @@ import { EXIT, main } from "../../cli/agent/main";
 import { backoffMs, runLoop } from "../../cli/agent/loop";
 import type { PushResult } from "../../cli/agent/push";
 import { HELP } from "../../cli/agent/help";
-import { SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
+import { SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from "../../src/telemetry/snapshot";
 import { AGENT_ID, FIXTURE_DIR, REPO_ROOT, eventually, keyFile, memoryIo, startTelemetryServer, type TelemetryServer } from "./agent-support";
 
 const H200_IDLE = join(FIXTURE_DIR, "h200-driver580/q_idle.xml");
@@ -47,6 +47,18 @@ describe("agent parse", () => {
       expect(snapshot.node).toBe("n1");
       expect(snapshot.gpus.length).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it("prints its release with --version and sends it, with the snapshot format, in every snapshot", async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V", "version"]) {
+      const io = memoryIo();
+      expect(await main([flag], io)).toBe(0);
+      expect(io.out()).toBe(`${version}\n`);
+    }
+    const io = memoryIo();
+    expect(await main(["parse", H200_IDLE], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ schema_version: SNAPSHOT_SCHEMA_VERSION, agent_version: version });
   });
 
   it("prints the H200's numbers, with unknown values as null", async () => {

@@ -140,7 +140,7 @@ describe("dashboard content", () => {
 
   beforeAll(async () => {
     await clearFleet(env.ROUTER_KV);
-    await pushOk(snapshot("dash-fresh", [gpu(0, 70_000), gpu(1, 30_000, { temperature_c: 91 })], { models: ["qwen2.5-7b-instruct"] }));
+    await pushOk(snapshot("dash-fresh", [gpu(0, 70_000), gpu(1, 30_000, { temperature_c: 91 })], { models: ["qwen2.5-7b-instruct"], schema_version: 2, agent_version: "0.2.0" }));
     await pushOk(snapshot("dash-stale", [gpu(0, 50_000)], { taken_at: new Date(Date.now() - 3_600_000).toISOString() }));
     registry = (await (await get("/v1/registry")).json()) as Registry;
     const [control, treatment] = registry.models.filter((m) => m.categories["math"]);
@@ -179,6 +179,13 @@ describe("dashboard content", () => {
     expect(fleet).toContain("68.4 GiB free of 80.0 GiB");
     expect(fleet).toContain("91 °C, limit below");
     expect(fleet).toMatch(/class="bar" role="meter"/);
+  });
+
+  it("shows which agent release pushed each node, and says when an older agent did not tell", () => {
+    const fleet = section(html, "fleet");
+    const row = (node: string) => fleet.slice(fleet.indexOf(`data-node="${node}"`)).split("</tbody>")[0]!;
+    expect(row("dash-fresh")).toMatch(/class="agent-version"[^>]*>agent 0\.2\.0</);
+    expect(row("dash-stale")).toMatch(/class="agent-version"[^>]*>agent version unknown</);
   });
 
   it("shows the taxonomy as a tree with the top model of every category", () => {

@@ -35,6 +35,7 @@ export function bench(name: string, score: number) {
 
 export function registry(models: Model[], overrides: Partial<Registry> = {}): Registry {
   return {
+    schema_version: 1,
     version: 1,
     config: {
       ...DEMO_REGISTRY.config,

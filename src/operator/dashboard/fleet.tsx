@@ -106,6 +106,8 @@ export function FleetSection(props: { fleet: FleetView }) {
                   <span class="node-name">{node.node}</span> {node.stale ? <span class="badge muted">stale</span> : null}{" "}
                   <span class="muted">
                     snapshot {age(node.age_s)} old{node.endpoint ? ` · ${node.endpoint}` : ""}
+                    {" · "}
+                    <span class="agent-version" title="the agent release that pushed this snapshot (agent --version)">agent {node.agent_version ?? "version unknown"}</span>
                     {node.models.length > 0 ? ` · serves ${node.models.join(", ")}` : ""}
                   </span>
                 </th>
