@@ -49,7 +49,7 @@ describe("enrich --from-dir over the fixtures", () => {
     expect(byRepo.get("bigcode/starcoder")!.benchmarks.find((b) => b.name === "HumanEval")!.score).toBe(40.8);
     expect(stdout).toContain("! benchmarks.HumanEval: kept hand-entered 40.8");
     // The file keeps its one-space indentation.
-    expect(readFileSync(file, "utf8").startsWith('{\n "version"')).toBe(true);
+    expect(readFileSync(file, "utf8")).toMatch(/^\{\n "schema_version": 1,\n "version"/);
   });
 
   it("is idempotent: a second run changes nothing and writes nothing", async () => {
