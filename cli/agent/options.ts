@@ -48,6 +48,9 @@ export interface AgentOptions {
   engineTimeoutMs: number;
 }
 
+/** Default --interval: one push per node every 5 s (docs/deploy.md counts what that costs). */
+export const DEFAULT_INTERVAL_MS = 5000;
+
 /** "5s", "500ms", "2m", "5" (seconds) → milliseconds. */
 export function duration(raw: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
@@ -90,7 +93,7 @@ export function agentOptions(values: Values, needsPush: boolean): AgentOptions {
   }
   const format = values.format ?? null;
   if (format !== null && format !== "csv" && format !== "xml") throw new UsageError(`--format must be csv or xml, got '${format}'`);
-  const intervalMs = duration(values.interval ?? "5s", "--interval");
+  const intervalMs = values.interval ? duration(values.interval, "--interval") : DEFAULT_INTERVAL_MS;
   // KV takes about one write per second per key: pushing faster would only be throttled.
   if (intervalMs < 1000) throw new UsageError("--interval must be at least 1s");
   const endpoint = values["node-endpoint"] ? checked(EndpointSchema, values["node-endpoint"], "--node-endpoint") : null;
