@@ -14,7 +14,8 @@ import { z } from "@hono/zod-openapi";
 import type { Env } from "../env";
 
 const Pattern = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\*?$|^\*$/, "a node name, or a prefix ending in '*'");
-const NodeTokensSchema = z.record(Pattern, z.string().min(16, "tokens need at least 16 characters").max(4096));
+/** NODE_TOKENS as JSON; also checked by `npm run deploy` before an upload. */
+export const NodeTokensSchema = z.record(Pattern, z.string().min(16, "tokens need at least 16 characters").max(4096));
 
 export type NodeTokenLookup = (node: string) => string | undefined;
 
