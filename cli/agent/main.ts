@@ -99,7 +99,7 @@ async function runCommand(options: AgentOptions, io: CliIo, external?: AbortSign
   const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
   for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
   external?.addEventListener("abort", () => stop.abort(), { once: true });
-  io.stderr.write(`agent: pushing node '${options.nodeName}' to ${options.url} every ${options.intervalMs / 1000}s as '${options.agentId}'\n`);
+  io.stderr.write(`agent ${AGENT_VERSION}: pushing node '${options.nodeName}' to ${options.url} every ${options.intervalMs / 1000}s as '${options.agentId}'\n`);
   // A sample failure spans lines (the quoted output, a hint): each one gets the timestamp.
   const log = (text: string) => {
     const at = new Date().toISOString();

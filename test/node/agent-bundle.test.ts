@@ -1,12 +1,12 @@
 /**
  * The agent as something you install: the bundle (scripts/build-agent.js) runs with plain `node`
  * from a directory holding nothing but itself, and the package's `bin` runs it as
- * `npx edge-model-router agent`: packed with `npm pack` (which builds it first) and run with npm's
+ * `npx edge-model-router agent`: packed with `npm pack` and run with npm's
  * cache empty and the network off, so nothing but the tarball can be installed. Its `once`
  * against wrangler dev is in deploy-guide.test.ts, which pushes with this same bundle.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -19,6 +19,7 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as
   version: string;
   bin: Record<string, string>;
   files: string[];
+  scripts: Record<string, string>;
   dependencies?: Record<string, string>;
 };
 const work = mkdtempSync(join(tmpdir(), "agent-bundle-"));
@@ -82,9 +83,17 @@ describe("the package", () => {
   });
 
   it("packs the bundle and deploy/agent/, and `npx edge-model-router agent` runs it from the tarball alone", async () => {
+    // Packed from a copy of what `files` names, with the bundle built above, so the repository is
+    // not written to (in the repository, prepack builds dist/agent.mjs first).
+    expect(pkg.scripts["prepack"]).toBe("npm run build:agent");
+    const source = join(work, "package");
+    mkdirSync(join(source, "dist"), { recursive: true });
+    for (const file of ["package.json", "README.md"]) copyFileSync(join(REPO_ROOT, file), join(source, file));
+    cpSync(join(REPO_ROOT, "deploy/agent"), join(source, "deploy/agent"), { recursive: true });
+    copyFileSync(join(alone, "agent.mjs"), join(source, "dist/agent.mjs"));
     const packs = join(work, "pack");
     mkdirSync(packs);
-    const { stdout } = await exec("npm", ["pack", "--pack-destination", packs, "--json"], { cwd: REPO_ROOT, timeout: 180_000 });
+    const { stdout } = await exec("npm", ["pack", "--ignore-scripts", "--pack-destination", packs, "--json"], { cwd: source, timeout: 180_000 });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     expect(packed!.files.map((f) => f.path).sort()).toEqual([
       "README.md",
