@@ -44,7 +44,9 @@ const PUSH = `Router and signing:
   --url URL               the router, e.g. http://127.0.0.1:8787 (POST URL/v1/telemetry)
   --agent-id ID           this agent's id, a key of the router's AGENT_KEYS secret
   --key-file FILE         file holding this agent's key (one line). Requests carry X-Agent-Id,
-                          X-Timestamp (Unix s) and X-Signature = hex HMAC-SHA256(key, "<timestamp>.<body>")
+                          X-Timestamp (Unix s) and X-Signature = hex HMAC-SHA256(key,
+                          "<timestamp>\\n\\n\\n\\n\\n<body>": a JSON snapshot leaves the four metadata
+                          headers of docs/telemetry.md's signature scheme empty)
   --timeout DURATION      per nvidia-smi run and per HTTP request (default 10s)`;
 
 const SEQ = `Sequence numbers are the clock in milliseconds (bumped by one when the clock has not moved),

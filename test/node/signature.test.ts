@@ -6,6 +6,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sign, signatureHeaders, verify } from "../../src/telemetry/signature";
 import { AgentKeysError, declaredOwner, parseAgentKeys } from "../../src/telemetry/agent-keys";
+import { HELP } from "../../cli/agent/help";
 
 /** Node's own HMAC over the documented canonical string, as an independent oracle. */
 const oracle = (key: string, timestamp: string, body: string | Buffer, meta: string[] = ["", "", "", ""]) =>
@@ -16,6 +17,12 @@ describe("signature", () => {
     expect(await sign("demo-agent-key-not-secret-1", "1795676400", "abc")).toBe("cf27af8ba19370e9b4b9f818132268bab8d66bfb63d51cfe33d3695ea625284b");
     const meta = { "x-node-name": "raw-h200", "x-node-endpoint": "http://10.0.0.5:8000", "x-models": "qwen2.5-7b-instruct" };
     expect(await sign("demo-agent-key-not-secret-1", "1795676400", "abc", meta)).toBe("98a0ba02300383e1a94ceb0d12e89add0bb4ee8a32a7793e6b58a5d66cf5e401");
+  });
+
+  it("the agent's --help gives the string a JSON push signs (no metadata headers)", async () => {
+    const stated = HELP.once.match(/HMAC-SHA256\(key,\s+"([^"]+)"/)![1]!;
+    const canonical = stated.replaceAll("\\n", "\n").replace("<timestamp>", "1795676400").replace("<body>", "abc");
+    expect(createHmac("sha256", "demo-agent-key-not-secret-1").update(canonical).digest("hex")).toBe(await sign("demo-agent-key-not-secret-1", "1795676400", "abc"));
   });
 
   it("covers every metadata header: changing, adding or dropping one changes the signature", async () => {
