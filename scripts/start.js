@@ -43,7 +43,10 @@ if (demo?.inject) {
 if (demo && !demo.key) console.log(`demo fleet: off (${demo.why})`);
 
 // wrangler's own entry, not npx: npx does not pass SIGTERM on, which left wrangler running.
-const child = spawn(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "dev", ...args], { stdio: "inherit" });
+// The router reads no request.cf, so wrangler need not fetch one from workers.cloudflare.com at
+// each start (offline, that fetch printed a stack trace). CLOUDFLARE_CF_FETCH_ENABLED=true restores it.
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false" };
+const child = spawn(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "dev", ...args], { stdio: "inherit", env });
 const ipAt = args.indexOf("--ip");
 const stopFleet = demo?.key ? startDemoFleet(`http://${args[ipAt + 1]}:${port}`, demo.key) : () => Promise.resolve();
 for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ABI_VERSION } from "../../assembly/layout";
 import { DEMO_REGISTRY } from "../../src/registry/store";
 import { RejectionSchema } from "../../src/routing/schema";
 import { REPO_ROOT } from "./agent-support";
@@ -41,6 +42,10 @@ describe("README and docs agree with the code", () => {
       const written = existsSync(join(REPO_ROOT, used)) || lines.slice(0, i).some((earlier) => earlier.includes(`> ${used}`));
       expect(written, `${used} (README line ${i + 1}) is created by no earlier step`).toBe(true);
     });
+  });
+
+  it("gives the kernel ABI /healthz reports", () => {
+    expect(README).toContain(`# {"ok":true,"kernel_abi":${ABI_VERSION}}`);
   });
 
   it("explains client keys where it first asks for one, and names the reset", () => {
