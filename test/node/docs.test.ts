@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { ABI_VERSION } from "../../assembly/layout";
 import { DEMO_REGISTRY } from "../../src/registry/store";
 import { RejectionSchema } from "../../src/routing/schema";
-import { REPO_ROOT } from "./agent-support";
+import { main as validate } from "../../cli/validate/main";
+import { REPO_ROOT, memoryIo } from "./agent-support";
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const DESIGN = readFileSync(join(REPO_ROOT, "docs/design.md"), "utf8");
@@ -42,6 +43,16 @@ describe("README and docs agree with the code", () => {
       const written = existsSync(join(REPO_ROOT, used)) || lines.slice(0, i).some((earlier) => earlier.includes(`> ${used}`));
       expect(written, `${used} (README line ${i + 1}) is created by no earlier step`).toBe(true);
     });
+  });
+
+  it("shows validate's output for the demo registry as the tool prints it", async () => {
+    const start = README.indexOf("$ npm run --silent validate -- --strict");
+    const block = README.slice(README.indexOf("\n", start) + 1, README.indexOf("$ ", start + 10)).split("\n");
+    const shown = block.filter((line) => line.trim() !== "" && line.trim() !== "…");
+    expect(shown.length).toBeGreaterThan(4);
+    const io = memoryIo();
+    expect(await validate(["--strict"], io)).toBe(0);
+    for (const line of shown) expect(io.out().split("\n"), line).toContain(line);
   });
 
   it("gives the kernel ABI /healthz reports", () => {
