@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { pushSnapshot } from "../cli/agent/push";
 import { parseNvidiaSmi } from "../src/telemetry/nvidia-smi";
-import { SnapshotSchema } from "../src/telemetry/snapshot";
+import { SnapshotSchema, type Snapshot } from "../src/telemetry/snapshot";
 
 export const BENCH_AGENT = { id: "bench-agent", key: "bench-key-not-secret" };
 
@@ -23,11 +23,11 @@ const NODES = [
 
 let seq = Date.now();
 
-/** Pushes every bench node once, freshly timestamped; throws when one is not accepted. */
-export async function pushBenchFleet(url: string): Promise<void> {
-  for (const n of NODES) {
+/** The bench nodes as snapshots, freshly timestamped and numbered (also stored directly by the in-process bench). */
+export function benchSnapshots(): Snapshot[] {
+  return NODES.map((n) => {
     const reading = parseNvidiaSmi(readFileSync(FIXTURES + n.file, "utf8"));
-    const snapshot = SnapshotSchema.parse({
+    return SnapshotSchema.parse({
       agent_id: BENCH_AGENT.id,
       node: n.node,
       endpoint: `http://127.0.0.1:9/${n.node}`,
@@ -38,8 +38,14 @@ export async function pushBenchFleet(url: string): Promise<void> {
       cuda_version: reading.cuda_version,
       gpus: reading.gpus,
     });
+  });
+}
+
+/** Pushes every bench node once, freshly timestamped; throws when one is not accepted. */
+export async function pushBenchFleet(url: string): Promise<void> {
+  for (const snapshot of benchSnapshots()) {
     const result = await pushSnapshot({ url, agentId: BENCH_AGENT.id, key: BENCH_AGENT.key, timeoutMs: 10_000 }, snapshot);
-    if (result.outcome !== "accepted") throw new Error(`bench fleet: ${n.node} not accepted: ${result.status} ${result.detail}`);
+    if (result.outcome !== "accepted") throw new Error(`bench fleet: ${snapshot.node} not accepted: ${result.status} ${result.detail}`);
   }
 }
 

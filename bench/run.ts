@@ -9,12 +9,17 @@
  *   npm run bench -- --e2e        end-to-end only
  *   npm run bench -- --size       the upload: script, modules and source map, raw and gzipped
  *   npm run bench -- --gateway    the OpenAI-compatible gateway against a pass-through worker (not in the default run)
+ *   npm run bench -- --inprocess  the router app and baselines through fetch() in this process, with a stage breakdown
+ *                                 (not in the default run; --rounds N, default 9; --only a,b to time some targets
+ *                                 alone; --profile f.cpuprofile records V8's CPU profile of the timed rounds,
+ *                                 summarised by tsx bench/inprocess/profile-summary.ts f.cpuprofile)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { benchE2e, type E2eRow } from "./e2e";
 import { benchGateway, type GatewayRow } from "./gateway";
 import { benchKernel, type KernelRow } from "./kernel";
+import type { InProcessResult } from "./inprocess/index";
 import { table } from "./measure";
 import { benchParse } from "./telemetry";
 import { kib, measureUpload, type UploadSize } from "./upload";
@@ -73,13 +78,22 @@ function printGateway(rows: GatewayRow[], steps: Record<string, number>): void {
   console.log(table(["step", "µs"], Object.entries(steps).map(([k, v]) => [k, v.toFixed(2)])));
 }
 
+function printInProcess(r: InProcessResult): void {
+  console.log(`\nIn process: µs per request through fetch() in Node, in-memory bindings (median of ${r.rounds} interleaved rounds)\n`);
+  console.log(table(["target", "CPU µs", "wall µs"], Object.entries(r.requests).map(([k, v]) => [k, v.cpu_us.toFixed(2), v.wall_us.toFixed(2)])));
+  console.log("\nRatios (same run; CPU time is the stable one on a shared machine)\n");
+  console.log(table(["ratio", "CPU ×", "wall ×"], Object.entries(r.ratios).map(([k, v]) => [k, v.cpu.toFixed(2), v.wall.toFixed(2)])));
+  console.log("\nStages of POST /v1/route (ladder: per request; step: per call)\n");
+  console.log(table(["stage", "CPU µs", "wall µs"], Object.entries(r.stages).map(([k, v]) => [k, v.cpu_us.toFixed(2), v.wall_us.toFixed(2)])));
+}
+
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   if (args.has("--help")) {
-    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size | --gateway]\n  writes bench/results/latest.json");
+    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size | --gateway | --inprocess [--rounds N] [--only target,…] [--profile file.cpuprofile]]\n  writes bench/results/latest.json");
     return;
   }
-  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size") && !args.has("--gateway");
+  const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size") && !args.has("--gateway") && !args.has("--inprocess");
   console.error(`bench on ${machine()}`);
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
   if (all || args.has("--kernel")) {
@@ -107,6 +121,24 @@ async function main(): Promise<void> {
     const gateway = await benchGateway({ connections: [1, 32], seconds: 5, rounds: 3 });
     printGateway(gateway.rows, gateway.steps);
     result["gateway"] = gateway;
+  }
+  if (args.has("--inprocess")) {
+    const argv = process.argv.slice(2);
+    const at = argv.indexOf("--rounds");
+    const rounds = at >= 0 ? Number(argv[at + 1]) : 9;
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds takes a positive integer");
+    // Imported only here: it shims cloudflare:workers and wraps fetch for its stand-in upstream.
+    const { benchInProcess } = await import("./inprocess/index");
+    const only = argv.indexOf("--only");
+    const profile = argv.indexOf("--profile");
+    const inprocess = await benchInProcess({
+      rounds,
+      minMs: 250,
+      ...(only >= 0 ? { only: argv[only + 1]!.split(",") } : {}),
+      ...(profile >= 0 ? { profile: argv[profile + 1]! } : {}),
+    });
+    printInProcess(inprocess);
+    result["inprocess"] = inprocess;
   }
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
