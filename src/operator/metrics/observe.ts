@@ -43,7 +43,7 @@ export function countDecisions(recorder: MetricsRecorder, options: CountDecision
     });
     if (options.timed) recorder.observe(STORED.decisionSeconds, {}, seconds);
     recorder.decided({
-      at: new Date(now).toISOString(),
+      at_ms: now,
       outcome,
       status: c.res.status,
       duration_ms: seconds * 1000,

@@ -25,9 +25,17 @@ export interface RecorderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A RecentDecision with its time as epoch milliseconds (the ISO string is made at flush). */
+export type DecidedAt = Omit<RecentDecision, "at"> & { at_ms: number };
+
+function recentDecision({ at_ms, ...rest }: DecidedAt): RecentDecision {
+  return { at: new Date(at_ms).toISOString(), ...rest };
+}
+
 export class MetricsRecorder {
   private readonly deltas = new MetricDeltas();
-  private decisions: RecentDecision[] = [];
+  /** Newest last; at most 2 × RECENT_DECISIONS between trims, the newest RECENT_DECISIONS sent. */
+  private decisions: DecidedAt[] = [];
   private unsent: Batch[] = [];
   private lastFlushAt = -Infinity;
   private scheduled = false;
@@ -48,15 +56,19 @@ export class MetricsRecorder {
     this.deltas.observe(family, labels, value);
   }
 
-  /** Remembers a route decision for the dashboard's recent list (the newest RECENT_DECISIONS per flush). */
-  decided(decision: RecentDecision): void {
+  /**
+   * Remembers a route decision for the dashboard's recent list (the newest RECENT_DECISIONS per
+   * flush). Its `at` is written at flush time from `at_ms`, so a decision that is dropped before
+   * then (all but the newest 100) never pays for the date string.
+   */
+  decided(decision: DecidedAt): void {
     this.decisions.push(decision);
-    if (this.decisions.length > RECENT_DECISIONS) this.decisions.splice(0, this.decisions.length - RECENT_DECISIONS);
+    if (this.decisions.length > 2 * RECENT_DECISIONS) this.decisions.splice(0, this.decisions.length - RECENT_DECISIONS);
   }
 
   /** Series and decisions counted here and not yet acknowledged by the object (for tests and docs). */
   pending(): { series: number; decisions: number; batches: number } {
-    return { series: this.deltas.size, decisions: this.decisions.length, batches: this.unsent.length };
+    return { series: this.deltas.size, decisions: Math.min(this.decisions.length, RECENT_DECISIONS), batches: this.unsent.length };
   }
 
   /**
@@ -88,7 +100,7 @@ export class MetricsRecorder {
   /** Sends everything pending as one new batch (plus any unacknowledged ones). Never throws: failures are logged and kept. */
   async flush(env: Env, now_ms: number): Promise<void> {
     const counters = this.deltas.drain();
-    const decisions = this.decisions.splice(0);
+    const decisions = this.decisions.splice(0).slice(-RECENT_DECISIONS).map(recentDecision);
     if (counters.length > 0 || decisions.length > 0) this.unsent.push({ id: this.nextBatchId(), counters, decisions });
     if (this.unsent.length > MAX_BATCHES_PER_APPLY) {
       const dropped = this.unsent.splice(0, this.unsent.length - MAX_BATCHES_PER_APPLY);
