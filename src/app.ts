@@ -19,6 +19,8 @@ import { countDecisions, countTelemetry } from "./operator/metrics/observe";
 import { MetricsRecorder } from "./operator/metrics/recorder";
 import { metricsRoutes } from "./operator/metrics/routes";
 import { CircuitBreakers } from "./gateway/breaker";
+import { SharedBreakerCache } from "./gateway/breaker-cache";
+import { STORED } from "./operator/metrics/catalog";
 import { gatewayRoutes } from "./gateway/routes";
 
 export interface AppOptions {
@@ -30,8 +32,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const context = new RoutingContext({ kernelModule: options.kernelModule, fleetSource: options.fleetSource ?? EMPTY_FLEET });
   const running = new RunningExperiments();
   const metrics = new MetricsRecorder();
-  // Per isolate: each isolate learns on its own which nodes are failing (docs/gateway.md).
+  // Per isolate, a fast local cache of the breakers every isolate shares (docs/gateway.md).
   const breakers = new CircuitBreakers();
+  const shared = new SharedBreakerCache((call) => metrics.count(STORED.gatewaySharedBreakerCalls, { call }));
   const app = new OpenAPIHono<AppEnv>();
   // Before the routers, so they see every answer (errors included); they count in memory only.
   app.use("/v1/route", countDecisions(metrics));
@@ -42,7 +45,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", routingRoutes(context, running));
   app.route("/", experimentRoutes(context, running));
   app.route("/", telemetryRoutes(context));
-  app.route("/", gatewayRoutes({ context, experiments: running, recorder: metrics, breakers }));
+  app.route("/", gatewayRoutes({ context, experiments: running, recorder: metrics, breakers, shared }));
   app.route("/", metricsRoutes(context, metrics, breakers));
   app.route("/", dashboardRoutes(context, metrics));
 

@@ -3,6 +3,7 @@
  * from wrangler secrets or .dev.vars, never from code; plain settings come from [vars].
  */
 import type { ExperimentObject } from "./experiments/object";
+import type { BreakerObject } from "./gateway/shared-breakers";
 import type { MetricsObject } from "./operator/metrics/object";
 import type { AgentObject } from "./telemetry/agent-object";
 import type { NodeObject } from "./telemetry/node-object";
@@ -17,6 +18,8 @@ export interface Env {
   NODES: DurableObjectNamespace<NodeObject>;
   /** One Durable Object per agent, named by the agent id: the nodes it holds, for MAX_NODES_PER_AGENT (src/telemetry/agent-object.ts). */
   AGENTS: DurableObjectNamespace<AgentObject>;
+  /** The one shared-breakers Durable Object ("breakers"): open breakers and busy nodes every isolate reads (src/gateway/shared-breakers.ts). */
+  BREAKERS: DurableObjectNamespace<BreakerObject>;
   /** Nodes one agent may hold at once (default 64); AGENT_KEYS may set max_nodes per agent. */
   MAX_NODES_PER_AGENT?: string;
   /** GPUs one node may report (default 16). */

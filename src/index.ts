@@ -15,3 +15,4 @@ export { ExperimentObject } from "./experiments/object";
 export { MetricsObject } from "./operator/metrics/object";
 export { NodeObject } from "./telemetry/node-object";
 export { AgentObject } from "./telemetry/agent-object";
+export { BreakerObject } from "./gateway/shared-breakers";

@@ -11,11 +11,11 @@ import type { Attempt } from "./failover";
 import type { Usage } from "./usage";
 
 /** How a request sent to a node ended, as `router_gateway_attempts_total` labels it. */
-export type AttemptOutcome = "ok" | "soft_error" | "stream_error" | "cancelled" | "client_error" | "failed";
+export type AttemptOutcome = "ok" | "soft_error" | "stream_error" | "cancelled" | "client_error" | "busy" | "failed";
 
 /** The outcome of an attempt that did not answer. */
 export function failedOutcome(attempt: Attempt): AttemptOutcome {
-  return attempt.error === "cancelled" ? "cancelled" : "failed";
+  return attempt.error === "cancelled" || attempt.error === "busy" ? attempt.error : "failed";
 }
 
 /** Attempts that did not answer the client: counted at once, with their error kind (the client leaving is no upstream error). */
@@ -23,7 +23,8 @@ export function countFailedAttempts(recorder: MetricsRecorder, attempts: readonl
   for (const attempt of attempts) {
     if (attempt.error === null) continue;
     recorder.count(STORED.gatewayAttempts, { node: attempt.node, outcome: failedOutcome(attempt) });
-    if (attempt.error !== "cancelled") recorder.count(STORED.gatewayUpstreamErrors, { node: attempt.node, kind: attempt.error });
+    // Neither the client leaving nor a node saying it is busy is an upstream error.
+    if (attempt.error !== "cancelled" && attempt.error !== "busy") recorder.count(STORED.gatewayUpstreamErrors, { node: attempt.node, kind: attempt.error });
   }
 }
 

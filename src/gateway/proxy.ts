@@ -14,19 +14,23 @@ import { routeWithExperiment, type ExperimentDecision } from "../experiments/rou
 import type { RunningExperiments } from "../experiments/running";
 import type { MetricsRecorder } from "../operator/metrics/recorder";
 import { executionContext } from "../execution-context";
-import type { RoutingContext } from "../routing/context";
-import { retryAfterSeconds } from "../routing/decide";
+import type { LoadedRegistry, RoutingContext } from "../routing/context";
+import { decide, retryAfterSeconds } from "../routing/decide";
 import type { Decision, RouteRequest } from "../routing/schema";
 import { endpointPolicy } from "../telemetry/endpoint-policy";
 import { nodeTokens } from "../telemetry/node-tokens";
 import { withModel } from "./body";
 import type { CircuitBreakers } from "./breaker";
+import { breakerReports } from "./breaker-reports";
+import type { CacheContext, Exclusion, SharedBreakerCache } from "./breaker-cache";
 import { contextNeed, contextRefusal, type ProxiedBody } from "./context";
-import { candidates, failover, type Attempt } from "./failover";
+import { failover, type Attempt } from "./failover";
 import { answerHeaders } from "./headers";
 import { meter } from "./meter";
 import { countFailedAttempts } from "./metrics";
 import { recordAnswerLater, recordFailureLater, type OutcomeContext } from "./outcome";
+import { allBusy, allExcluded, allFailed, allRefused, allSkipped, clientGone, nothingPlaced } from "./failures";
+import { Replicas } from "./replicas";
 import { DEFAULT_CATEGORY, EMBEDDING_CATEGORY, resolveTarget, type EndpointKind } from "./target";
 import type { UpstreamPath } from "./upstream";
 
@@ -40,6 +44,8 @@ export interface ProxyOptions {
   experiments: RunningExperiments;
   recorder: MetricsRecorder;
   breakers: CircuitBreakers;
+  /** The isolate's copy of the shared breakers (breaker-cache.ts). */
+  shared: SharedBreakerCache;
 }
 
 /** What differs between the endpoints, as data. */
@@ -56,7 +62,12 @@ export interface ProxyRequest {
 export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: EndpointSpec, request: ProxyRequest): Promise<Response> {
   const started = Date.now();
   const { headers } = request;
-  const [loaded, running] = await Promise.all([options.context.get(c.env, started), options.experiments.get(c.env, started)]);
+  const ctx = cacheContext(c);
+  const [loaded, running, exclusions] = await Promise.all([
+    options.context.get(c.env, started),
+    options.experiments.get(c.env, started),
+    options.shared.exclusions(ctx, options.breakers, started),
+  ]);
   const defaultCategory = spec.kind === "embed" ? c.env.GATEWAY_EMBEDDING_CATEGORY || EMBEDDING_CATEGORY : c.env.GATEWAY_DEFAULT_CATEGORY || DEFAULT_CATEGORY;
   const target = resolveTarget(loaded, request.body.body.model, spec.kind, defaultCategory);
   const need = contextNeed(request.body);
@@ -71,23 +82,24 @@ export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: End
   let routed: ExperimentDecision;
   try {
     // Exactly as POST /v1/route: proxied traffic takes part in experiments and is counted in them.
-    routed = routeWithExperiment({ loaded, request: route, now_ms: started, decision_id: crypto.randomUUID(), experiments: running });
+    // Open breakers and busy nodes are left out at decision time, so the decision's placements are usable ones.
+    const exclude_nodes = exclusions.size > 0 ? [...exclusions.keys()] : undefined;
+    routed = routeWithExperiment({ loaded, request: route, now_ms: started, decision_id: crypto.randomUUID(), experiments: running, exclude_nodes });
   } catch (error) {
-    throw error instanceof Problem ? contextRefusal(error, need, request.body) : error;
+    if (!(error instanceof Problem)) throw error;
+    // No room once the excluded nodes are left out: say when the first of them is back.
+    if (error.status === 503 && exclusions.size > 0) throw allExcluded(route.category, relevant(loaded, route, exclusions, started), Date.now());
+    throw contextRefusal(error, need, request.body);
   }
   const { decision, assignment } = routed;
   if (assignment) recordAssignmentLater(c, assignment);
   c.set("decision", decision);
   const outcome: OutcomeContext = { c, recorder: options.recorder, decision, started_ms: started };
-  const destinations = candidates(decision);
-  if (destinations.length === 0) {
-    recordFailureLater(outcome);
-    throw nothingPlaced(decision, retryAfterSeconds(loaded));
-  }
-
+  const replicas = new Replicas(loaded, decision, route, started);
   const raw = c.get("rawBody");
   const result = await failover({
-    candidates: destinations,
+    next: (excluded) => replicas.next(excluded),
+    excluded: new Set(exclusions.keys()),
     path: spec.path,
     body: (d) => withModel(raw, d.model.hf_repo),
     breakers: options.breakers,
@@ -99,13 +111,16 @@ export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: End
     now: Date.now,
   });
   countFailedAttempts(options.recorder, result.attempts);
+  options.shared.report(ctx, breakerReports(result.attempts, options.shared));
   options.recorder.flushLater(c.env, executionContext(c), Date.now());
   const routerHeaders = routerHeadersOf(decision, result.attempts.length);
   if (result.kind === "failed") {
     recordFailureLater(outcome);
     if (result.cancelled) throw clientGone(routerHeaders);
+    if (result.attempts.some((a) => a.error === "busy")) throw allBusy(decision, result.attempts, result.retry_in_ms, routerHeaders);
     if (result.attempts.length > 0) throw allFailed(result.attempts, routerHeaders);
-    throw result.skipped.length > 0 ? allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders) : allRefused(result.refused, routerHeaders);
+    if (result.skipped.length > 0) throw allSkipped(decision, result.skipped, result.retry_in_ms, routerHeaders);
+    throw result.refused.length > 0 ? allRefused(result.refused, routerHeaders) : nothingPlaced(decision, retryAfterSeconds(loaded));
   }
 
   const upstream = result.response;
@@ -150,6 +165,37 @@ function withLength(body: ReadableStream<Uint8Array>, upstream: Headers, out: He
   return fixed.readable;
 }
 
+/**
+ * The excluded nodes this request would have gone to: every placement of what-if decisions made
+ * without them, each leaving out the nodes found so far (replicas included; not recorded; only on
+ * this error path, at most 8 decisions), or all of them when even that finds nothing.
+ */
+function relevant(loaded: LoadedRegistry, route: RouteRequest, exclusions: ReadonlyMap<string, Exclusion>, now_ms: number): ReadonlyMap<string, Exclusion> {
+  const found = new Map<string, Exclusion>();
+  const seen: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    let plain: Decision;
+    try {
+      plain = decide({ loaded, request: route, now_ms, decision_id: crypto.randomUUID(), record: false, exclude_nodes: seen });
+    } catch {
+      break;
+    }
+    for (const p of [plain.placement, ...plain.alternatives.map((a) => a.placement)]) {
+      if (!p || seen.includes(p.node)) continue;
+      seen.push(p.node);
+      const exclusion = exclusions.get(p.node);
+      if (exclusion) found.set(p.node, exclusion);
+    }
+  }
+  return found.size > 0 ? found : exclusions;
+}
+
+function cacheContext(c: Context<AppEnv>): CacheContext {
+  const execution = executionContext(c);
+  // Without an execution context (app.request() in tests) the task still runs, just unattached.
+  return { env: c.env, waitUntil: (task) => execution?.waitUntil(task) };
+}
+
 /** Headers every answer carries, the 502 included. */
 function routerHeadersOf(decision: Decision, attempts: number): Record<string, string> {
   const headers: Record<string, string> = { "x-router-decision-id": decision.decision_id, "x-router-attempts": String(attempts) };
@@ -158,54 +204,4 @@ function routerHeadersOf(decision: Decision, attempts: number): Record<string, s
     headers["x-router-variant"] = decision.experiment.variant;
   }
   return headers;
-}
-
-function nothingPlaced(decision: Decision, retryAfter: number): Problem {
-  return new Problem({
-    status: 503,
-    title: "No node to forward to",
-    detail: `'${decision.category}' routes to ${decision.model.id}, but no fresh, healthy node with an endpoint can take it (none reports telemetry with --node-endpoint); retry in ${retryAfter}s`,
-    errors: [{ path: "placement", message: "no candidate has a placement with an endpoint" }],
-    extensions: { decision_id: decision.decision_id },
-    headers: { "retry-after": String(retryAfter), "x-router-decision-id": decision.decision_id },
-  });
-}
-
-function allSkipped(decision: Decision, skipped: readonly string[], retryInMs: number, headers: Record<string, string>): Problem {
-  const retryAfter = Math.max(1, Math.ceil(retryInMs / 1000));
-  return new Problem({
-    status: 503,
-    title: "Upstreams unavailable",
-    detail: `every candidate node for '${decision.category}' failed recently (circuit breaker open); retry in ${retryAfter}s`,
-    errors: skipped.map((node, i) => ({ path: `candidates.${i}`, message: `${node}: circuit breaker open` })),
-    extensions: { decision_id: decision.decision_id },
-    headers: { ...headers, "retry-after": String(retryAfter) },
-  });
-}
-
-/** Every candidate's endpoint is refused by the endpoint policy (docs/security.md): nothing was sent. */
-function allRefused(refused: readonly string[], headers: Record<string, string>): Problem {
-  return new Problem({
-    status: 502,
-    title: "Upstreams refused",
-    detail: `no request was sent: every candidate's endpoint is outside the endpoint policy (${refused.join("; ")})`,
-    errors: refused.map((message, i) => ({ path: `candidates.${i}`, message })),
-    headers,
-  });
-}
-
-function allFailed(attempts: readonly Attempt[], headers: Record<string, string>): Problem {
-  return new Problem({
-    status: 502,
-    title: "Upstreams failed",
-    detail: `${attempts.length} attempt(s), none answered: ${attempts.map((a) => `${a.node} ${a.status ?? a.error}`).join(", ")}`,
-    errors: attempts.map((a, i) => ({ path: `attempts.${i}`, message: `${a.node} (${a.model}): ${a.message}` })),
-    extensions: { attempts },
-    headers,
-  });
-}
-
-/** The client left while the router waited for a node; nobody reads this answer (499 as nginx logs it). */
-function clientGone(headers: Record<string, string>): Problem {
-  return new Problem({ status: 499, title: "Client closed request", detail: "the client went away before a node answered", headers });
 }

@@ -4,6 +4,7 @@
  * wait for the response headers, and the client's disconnect as an abort. Called by failover.ts
  * for each attempt.
  */
+import { retryAfterMs } from "./busy";
 
 /** The OpenAI paths the gateway forwards, each to the same path on the node. */
 export type UpstreamPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
@@ -22,7 +23,7 @@ export interface UpstreamRequest {
   signal: AbortSignal | undefined;
 }
 
-/** How an attempt ended. `answered` responses go back to the client as they are. */
+/** How an attempt ended. `answered` responses go back to the client as they are, unless failover.ts reads them as busy. */
 export type UpstreamResult =
   | { kind: "answered"; response: Response }
   | { kind: "failed"; error: UpstreamErrorKind; status: number | null; message: string };
@@ -68,7 +69,9 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamRe
   } finally {
     clearTimeout(timer);
   }
-  if (response.status >= 500) {
+  // A 503 with a readable Retry-After is the node saying it is busy: failover.ts handles it (busy.ts).
+  const busy = response.status === 503 && retryAfterMs(response.headers.get("retry-after"), Date.now()) !== null;
+  if (response.status >= 500 && !busy) {
     await response.body?.cancel().catch(() => undefined);
     return { kind: "failed", error: "http_5xx", status: response.status, message: `upstream answered ${response.status}` };
   }

@@ -20,6 +20,8 @@ export interface DecideInput {
   decision_id: string;
   /** false for a what-if decision whose placement will not be used (default true: it counts). */
   record?: boolean;
+  /** Nodes not to place on (the gateway's open breakers and busy nodes): KernelRequest.exclude_nodes. */
+  exclude_nodes?: readonly string[];
 }
 
 /** Seconds a client should wait before retrying when no GPU has room: one staleness window. */
@@ -39,6 +41,7 @@ export function decide(input: DecideInput): Decision {
     // Draws the placement's power-of-two choice; any well-mixed per-decision number will do.
     seed: fmix32(fnv1a32(input.decision_id)),
     record: input.record !== false,
+    exclude_nodes: input.exclude_nodes,
   };
   const result = loaded.kernel.route(kernelRequest);
   const byId = loaded.models;

@@ -155,7 +155,7 @@ describe("nothing to forward to", () => {
 });
 
 describe("a node that refuses connections", () => {
-  it("fails with 502 naming the attempt, opens its breaker after 3 failures, then answers 503 without trying it", async () => {
+  it("fails with 502 naming the attempt, opens its breaker after 3 failures, then answers 503 without trying it, in this isolate and another", async () => {
     // Port 1 on loopback: nothing listens, so the runtime's fetch fails with a network error.
     await pushOk(snapshot("refusing", [gpu(0, 140_000)], { endpoint: "http://127.0.0.1:1", models: ["qwen2.5-7b-instruct"] }), { origin: LOCAL });
     const call = freshApp();
@@ -167,24 +167,33 @@ describe("a node that refuses connections", () => {
       expect(body.errors).toEqual([{ path: "attempts.0", message: expect.stringMatching(/^refusing \(qwen2\.5-7b-instruct\): unreachable: /) }]);
       expect(body["attempts"]).toEqual([{ node: "refusing", endpoint: "http://127.0.0.1:1", model: "qwen2.5-7b-instruct", status: null, error: "network", message: expect.any(String) }]);
     }
-    const skipped = await call(request());
-    const body = await expectProblem(skipped, 503);
-    expect(body.title).toBe("Upstreams unavailable");
-    expect(body.errors).toEqual([{ path: "candidates.0", message: "refusing: circuit breaker open" }]);
-    expect(skipped.headers.get("x-router-attempts")).toBe("0");
-    expect(Number(skipped.headers.get("retry-after"))).toBeGreaterThan(25);
-    expect(Number(skipped.headers.get("retry-after"))).toBeLessThanOrEqual(30);
+    // The open breaker leaves the node out at decision time: nothing else serves the model, so nothing is sent.
+    const expectExcluded = async (response: Response) => {
+      const body = await expectProblem(response, 503);
+      expect(body.title).toBe("Upstreams unavailable");
+      expect(body.errors).toEqual([{ path: "excluded.0", message: expect.stringMatching(/^refusing: circuit breaker open for (2[6-9]|30)s$/) }]);
+      expect(response.headers.get("x-router-attempts")).toBe("0");
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(25);
+      expect(Number(response.headers.get("retry-after"))).toBeLessThanOrEqual(30);
+    };
+    await expectExcluded(await call(request()));
 
     // The same app's scrape: the breaker gauge is this isolate's; the counters went through the metrics object.
     const s = await scrape(call);
     expect(sample(s, SCRAPED.gatewayBreakerOpen.name, { node: "refusing", endpoint: "http://127.0.0.1:1" })).toBe(1);
     expect(counter(s, STORED.gatewayUpstreamErrors.name, { node: "refusing", kind: "network" })).toBe(3);
     expect(counter(s, STORED.gatewayAttempts.name, { node: "refusing", outcome: "failed" })).toBe(3);
-    // Routing did its part four times; the upstream failing is the gateway's metric, not routing's.
-    expect(counter(s, STORED.routeDecisions.name, { model: "qwen2.5-7b-instruct", outcome: "ok" })).toBe(4);
+    // Routing placed three times; the fourth found no node once the open one was left out.
+    expect(counter(s, STORED.routeDecisions.name, { model: "qwen2.5-7b-instruct", outcome: "ok" })).toBe(3);
     expect(counter(s, STORED.routeDecisions.name, { outcome: "error" })).toBe(0);
-    // Another app instance (another isolate's view) has no breaker for it.
-    expect(sample(await scrape(freshApp()), SCRAPED.gatewayBreakerOpen.name, { node: "refusing" })).toBeNull();
+    // Three failure reports reached the shared breakers, and the first request read them once.
+    expect(counter(s, STORED.gatewaySharedBreakerCalls.name, { call: "report" })).toBe(3);
+
+    // Another app instance (another isolate) has no breaker of its own for it, yet reads the shared one and never tries the node.
+    const other = freshApp();
+    expect(sample(await scrape(other), SCRAPED.gatewayBreakerOpen.name, { node: "refusing" })).toBeNull();
+    await expectExcluded(await other(request()));
+    expect(counter(await scrape(other), STORED.gatewayAttempts.name, { node: "refusing", outcome: "failed" })).toBe(3);
   });
 });
 

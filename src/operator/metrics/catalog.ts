@@ -55,7 +55,7 @@ export const STORED = {
   gatewayAttempts: family(
     "router_gateway_attempts_total",
     "counter",
-    "Requests the OpenAI-compatible gateway sent to a node, by node and outcome (ok: below 400 and whole; soft_error: a 200 carrying an error object; stream_error: the body broke off or an event stream ended without [DONE]; cancelled: the client went away; client_error: a 4xx returned as it is; failed: network error, timeout or 5xx, moved on)",
+    "Requests the OpenAI-compatible gateway sent to a node, by node and outcome (ok: below 400 and whole; soft_error: a 200 carrying an error object; stream_error: the body broke off or an event stream ended without [DONE]; cancelled: the client went away; client_error: a 4xx returned as it is; busy: 429/503 with Retry-After, moved on; failed: network error, timeout or 5xx, moved on)",
     ["node", "outcome"],
   ),
   gatewayTokens: family(
@@ -63,6 +63,12 @@ export const STORED = {
     "counter",
     "Tokens the nodes reported in `usage` for proxied requests, by registry model, node, client key (the first 12 hex digits of its SHA-256; admin, or anonymous without CLIENT_KEYS) and type (prompt, completion)",
     ["model", "node", "client", "type"],
+  ),
+  gatewaySharedBreakerCalls: family(
+    "router_gateway_shared_breaker_calls_total",
+    "counter",
+    "Calls the gateway made to the shared breakers' Durable Object, by call (read: the isolate's copy refreshed, at most about once a second; report: failures or busy nodes sent after a response)",
+    ["call"],
   ),
   gatewayUpstreamErrors: family(
     "router_gateway_upstream_errors_total",
