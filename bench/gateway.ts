@@ -10,7 +10,9 @@
  * The router's fleet is one H200 (a real capture) whose endpoint is the stand-in, pushed through
  * the signed path before each router run. Ratios are against the pass-through worker in the same
  * round; absolute numbers mean little on a shared machine. Also timed in this process: the
- * gateway's own per-request steps (body splice, prompt bound, validation), to say where time goes.
+ * gateway's own per-request steps (body splice, prompt bound, validation), to say where time goes,
+ * and from the router's /metrics the calls its isolates made to the shared breakers' Durable
+ * Object per proxied request (src/gateway/breaker-cache.ts).
  */
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -40,6 +42,26 @@ export interface GatewayRow {
 }
 
 const MODEL_ID = "llama-3.1-70b-instruct";
+const ADMIN = "bench-gateway-admin";
+
+/** Calls to the shared breakers' object, by call, and the proxied requests they served (sums over the router's /metrics). */
+export interface SharedBreakerCost {
+  reads: number;
+  reports: number;
+  proxied: number;
+  calls_per_request: number;
+}
+
+async function sharedBreakerCost(router: string): Promise<SharedBreakerCost> {
+  // The recorder flushes about once a second; let the last counts land.
+  await new Promise((r) => setTimeout(r, 2500));
+  const text = await (await fetch(`${router}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const sum = (pattern: RegExp) => text.split("\n").filter((l) => pattern.test(l)).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+  const reads = sum(/^router_gateway_shared_breaker_calls_total\{call="read"\}/);
+  const reports = sum(/^router_gateway_shared_breaker_calls_total\{call="report"\}/);
+  const proxied = sum(/^router_gateway_attempts_total\{/);
+  return { reads, reports, proxied, calls_per_request: proxied > 0 ? (reads + reports) / proxied : 0 };
+}
 const body = (model: string) => JSON.stringify({ model, messages: [{ role: "user", content: "Say hello in five words." }], max_tokens: 16, temperature: 0.2 });
 const FIXTURE = fileURLToPath(new URL("../test/fixtures/nvidia-smi/h200-driver580/csv/idle-extended-header-units.csv", import.meta.url));
 let seq = Date.now();
@@ -89,11 +111,11 @@ export function gatewaySteps(): Record<string, number> {
   );
 }
 
-export async function benchGateway(options: { connections: number[]; seconds: number; rounds: number }): Promise<{ rows: GatewayRow[]; steps: Record<string, number> }> {
+export async function benchGateway(options: { connections: number[]; seconds: number; rounds: number }): Promise<{ rows: GatewayRow[]; steps: Record<string, number>; shared: SharedBreakerCost }> {
   const servers: DevServer[] = [];
   const upstream = await startUpstream();
   try {
-    const router = await startWrangler("wrangler.toml", [...benchAgentVar(), "--persist-to", mkdtempSync(join(tmpdir(), "bench-gateway-"))]);
+    const router = await startWrangler("wrangler.toml", [...benchAgentVar(), "--var", `ADMIN_TOKEN:${ADMIN}`, "--persist-to", mkdtempSync(join(tmpdir(), "bench-gateway-"))]);
     servers.push(router);
     const passthrough = await startWrangler("bench/baseline/passthrough.toml", ["--var", `UPSTREAM:${upstream.url}`]);
     servers.push(passthrough);
@@ -129,7 +151,7 @@ export async function benchGateway(options: { connections: number[]; seconds: nu
         });
       }
     }
-    return { rows, steps: gatewaySteps() };
+    return { rows, steps: gatewaySteps(), shared: await sharedBreakerCost(router.url) };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     upstream.child.kill();

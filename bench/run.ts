@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { benchE2e, type E2eRow } from "./e2e";
-import { benchGateway, type GatewayRow } from "./gateway";
+import { benchGateway, type GatewayRow, type SharedBreakerCost } from "./gateway";
 import { benchKernel, type KernelRow } from "./kernel";
 import type { InProcessResult } from "./inprocess/index";
 import { table } from "./measure";
@@ -63,7 +63,7 @@ function printUpload(size: UploadSize): void {
   console.log(`\nupload (script + modules): ${kib(size.upload_raw_bytes)} raw, ${kib(size.upload_gzip_bytes)} gzipped; wrangler: ${size.wrangler_says ?? "no summary line"}`);
 }
 
-function printGateway(rows: GatewayRow[], steps: Record<string, number>): void {
+function printGateway(rows: GatewayRow[], steps: Record<string, number>, shared: SharedBreakerCost): void {
   console.log("\nGateway: POST /v1/chat/completions through wrangler dev (median of rounds), against a pass-through worker on the same runtime\n");
   console.log(
     table(
@@ -76,6 +76,7 @@ function printGateway(rows: GatewayRow[], steps: Record<string, number>): void {
   );
   console.log("\nGateway CPU steps per request in Node (µs, median of 3 rounds)\n");
   console.log(table(["step", "µs"], Object.entries(steps).map(([k, v]) => [k, v.toFixed(2)])));
+  console.log(`\nShared breakers: ${shared.reads} reads + ${shared.reports} reports for ${shared.proxied} proxied requests = ${shared.calls_per_request.toFixed(5)} Durable Object calls per request`);
 }
 
 function printInProcess(r: InProcessResult): void {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   }
   if (args.has("--gateway")) {
     const gateway = await benchGateway({ connections: [1, 32], seconds: 5, rounds: 3 });
-    printGateway(gateway.rows, gateway.steps);
+    printGateway(gateway.rows, gateway.steps, gateway.shared);
     result["gateway"] = gateway;
   }
   if (args.has("--inprocess")) {

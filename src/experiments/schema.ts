@@ -97,6 +97,9 @@ export const OutcomeEventSchema = z
     latency_ms: z.number().min(0).max(86_400_000),
     error: z.boolean(),
     score: z.number().min(-1e9).max(1e9).optional().openapi({ description: "Quality score of the answer, any scale, higher is better" }),
+    ttfb_ms: z.number().min(0).max(86_400_000).optional().openapi({ description: "Time to the answer's first byte; the gateway sends it for proxied requests that got an answer" }),
+    prompt_tokens: z.number().int().min(0).max(1e9).optional().openapi({ description: "From the answer's `usage`, when it had one" }),
+    completion_tokens: z.number().int().min(0).max(1e9).optional().openapi({ description: "From the answer's `usage`, when it had one" }),
   })
   .openapi("OutcomeEvent");
 

@@ -17,7 +17,7 @@
 import type { Env } from "../env";
 import type { CircuitBreakers } from "./breaker";
 import { BusyNodes } from "./busy";
-import { SHARED_BREAKERS, SharedStateSchema, type BreakerReport, type SharedNode, type SharedState } from "./shared-breakers";
+import { ReportAnswerSchema, SHARED_BREAKERS, SharedStateSchema, type BreakerReport, type SharedNode, type SharedState } from "./shared-breakers";
 
 /** How old the copy may get before a read starts (ms). */
 export const REFRESH_MS = 1000;
@@ -82,7 +82,11 @@ export class SharedBreakerCache {
     this.onCall("report");
     const task = Promise.resolve()
       .then(() => ctx.env.BREAKERS.getByName(SHARED_BREAKERS).report(reports))
-      .then((state) => this.accept(state, Date.now()))
+      .then((answer) => {
+        const { accepted, state } = ReportAnswerSchema.parse(answer);
+        if (!accepted) console.error("gateway: breaker reports refused by the shared object");
+        this.accept(state, Date.now());
+      })
       .catch((error: unknown) => console.error("gateway: breaker report not delivered:", error));
     ctx.waitUntil(task);
   }

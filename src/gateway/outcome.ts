@@ -14,6 +14,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { executionContext } from "../execution-context";
 import { ExperimentObjects } from "../experiments/objects";
+import type { OutcomeEvent } from "../experiments/schema";
 import type { MetricsRecorder } from "../operator/metrics/recorder";
 import type { Decision } from "../routing/schema";
 import { clientLabel } from "./client";
@@ -62,7 +63,11 @@ export function recordAnswerLater(ctx: OutcomeContext, destination: Destination,
     const { outcome, usage } = judge(status, answer);
     countAnswer(recorder, { model: destination.model.id, node: destination.node, client: await clientLabel(c.env, authorization), outcome, usage });
     recorder.flushLater(c.env, executionContext(c), Date.now());
-    await recordEvent(ctx, answer.total_ms, variantError(outcome, status, decision, destination.model.id));
+    await recordEvent(ctx, answer.total_ms, variantError(outcome, status, decision, destination.model.id), {
+      ...(answer.first_byte_ms !== null ? { ttfb_ms: Math.round(answer.first_byte_ms) } : {}),
+      // Capped at the schema's bound: a node's absurd count must not cost the whole event.
+      ...(usage ? { prompt_tokens: Math.min(1e9, usage.prompt_tokens), completion_tokens: Math.min(1e9, usage.completion_tokens) } : {}),
+    });
   });
   later(c, task);
 }
@@ -72,10 +77,11 @@ export function recordFailureLater(ctx: OutcomeContext): void {
   later(ctx.c, recordEvent(ctx, Math.max(0, Date.now() - ctx.started_ms), true));
 }
 
-async function recordEvent(ctx: OutcomeContext, latency_ms: number, error: boolean): Promise<void> {
+/** `extra`: time to first byte and tokens, when the answer had them (OutcomeEvent's optional fields). */
+async function recordEvent(ctx: OutcomeContext, latency_ms: number, error: boolean, extra: Pick<OutcomeEvent, "ttfb_ms" | "prompt_tokens" | "completion_tokens"> = {}): Promise<void> {
   const experiment = ctx.decision.experiment;
   if (!experiment) return;
-  const event = { event_id: ctx.decision.decision_id, variant: experiment.variant, latency_ms: Math.round(latency_ms), error };
+  const event: OutcomeEvent = { event_id: ctx.decision.decision_id, variant: experiment.variant, latency_ms: Math.round(latency_ms), error, ...extra };
   await new ExperimentObjects(ctx.c.env.EXPERIMENTS).recordEvent(experiment.id, event, Date.now());
 }
 

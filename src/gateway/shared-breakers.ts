@@ -51,6 +51,10 @@ export type SharedNode = z.infer<typeof SharedNodeSchema>;
 export const SharedStateSchema = z.strictObject({ nodes: z.array(SharedNodeSchema).max(MAX_NODES), read_at_ms: z.number().int().min(0) });
 export type SharedState = z.infer<typeof SharedStateSchema>;
 
+/** report()'s answer: whether the reports were valid (all or nothing), and the state afterwards. */
+export const ReportAnswerSchema = z.strictObject({ accepted: z.boolean(), state: SharedStateSchema });
+export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS nodes (
     node TEXT PRIMARY KEY, failures INTEGER NOT NULL, first_failure_at INTEGER NOT NULL,
@@ -83,9 +87,14 @@ export class BreakerObject extends DurableObject<Env> {
     return { nodes, read_at_ms: now };
   }
 
-  /** Applies reports in order; answers the nodes' state afterwards, so a reporter refreshes its copy for free. */
-  report(input: unknown): SharedState {
-    const reports = z.array(BreakerReportSchema).max(MAX_REPORTS).parse(input);
+  /**
+   * Applies reports in order, or none when any is malformed (accepted: false; nothing stored);
+   * answers the state afterwards, so a reporter refreshes its copy for free.
+   */
+  report(input: unknown): ReportAnswer {
+    const parsed = z.array(BreakerReportSchema).max(MAX_REPORTS).safeParse(input);
+    if (!parsed.success) return { accepted: false, state: this.state() };
+    const reports = parsed.data;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       for (const report of reports) this.apply(report, now);
@@ -95,7 +104,7 @@ export class BreakerObject extends DurableObject<Env> {
         now, FAILURE_WINDOW_MS,
       );
     });
-    return this.state();
+    return { accepted: true, state: this.state() };
   }
 
   private apply(report: BreakerReport, now: number): void {

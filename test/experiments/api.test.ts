@@ -149,6 +149,9 @@ describe("outcome events", () => {
     ["a missing event_id", { event_id: undefined }, "event_id", /./],
     ["a non-numeric score", { score: "good" }, "score", /./],
     ["an unknown field", { model: "x" }, "model", /unknown field/],
+    ["a negative ttfb_ms", { ttfb_ms: -1 }, "ttfb_ms", /./],
+    ["fractional prompt_tokens", { prompt_tokens: 1.5 }, "prompt_tokens", /./],
+    ["a string completion_tokens", { completion_tokens: "7" }, "completion_tokens", /./],
   ])("400 for %s, naming `%s`, and nothing is counted", async (_, patch, path, message) => {
     const id = uniqueId();
     await createExperiment(twoArms(id));
@@ -157,6 +160,13 @@ describe("outcome events", () => {
     expect(error, JSON.stringify(body.errors)).toBeDefined();
     expect(error!.message).toMatch(message);
     expect((await getReport(id)).variants.map((v) => v.n)).toEqual([0, 0]);
+  });
+
+  it("accepts time to first byte and tokens (what the gateway sends for proxied requests) beside the required fields", async () => {
+    const id = uniqueId();
+    await createExperiment(twoArms(id));
+    expect((await postEvent(id, event("with-extras", "control", { ttfb_ms: 35, prompt_tokens: 11, completion_tokens: 7 }))).status).toBe(200);
+    expect((await getReport(id)).variants.map((v) => v.n)).toEqual([1, 0]);
   });
 
   it("404 for an unknown experiment, on events and on the report", async () => {
