@@ -18,6 +18,7 @@
  */
 import { DEFAULT_INTERVAL_MS } from "../../cli/agent/options";
 import { DEFAULT_TTL_MS } from "../../src/routing/context";
+import { REFRESH_MS as BREAKER_REFRESH_MS } from "../../src/gateway/breaker-cache";
 import { FLUSH_INTERVAL_MS } from "../../src/operator/metrics/recorder";
 import { AGENT_TOUCH_MS } from "../../src/telemetry/agent-object";
 import { NODE_TTL_S } from "../../src/telemetry/store";
@@ -61,13 +62,15 @@ export function perDay(fleet: Fleet): Operations {
   // Per node and day: the agent's claim is refreshed every AGENT_TOUCH_MS, and the node's object runs one alarm per NODE_TTL_S.
   const perNode = DAY_MS / AGENT_TOUCH_MS + DAY_MS / (NODE_TTL_S * 1000);
   const flushes = (fleet.busyIsolates * DAY_MS) / (fleet.flushMs ?? FLUSH_INTERVAL_MS);
+  // A busy isolate serving the gateway reads the shared breakers at most once per BREAKER_REFRESH_MS (src/gateway/breaker-cache.ts).
+  const breakerReads = (fleet.busyIsolates * DAY_MS) / BREAKER_REFRESH_MS;
   return {
     workerRequests: pushes * PER_PUSH.workerRequests,
     kvReads: pushes * PER_PUSH.kvReads + refreshes * PER_REFRESH.kvReads,
     kvWrites: pushes * PER_PUSH.kvWrites,
     // One of the two lists is the fleet's, a page per 1,000 nodes.
     kvLists: refreshes * (PER_REFRESH.kvLists - 1 + fleetPages),
-    doRequests: pushes * PER_PUSH.doRequests + fleet.nodes * perNode + flushes,
+    doRequests: pushes * PER_PUSH.doRequests + fleet.nodes * perNode + flushes + breakerReads,
   };
 }
 

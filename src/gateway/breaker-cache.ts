@@ -17,7 +17,7 @@
 import type { Env } from "../env";
 import type { CircuitBreakers } from "./breaker";
 import { BusyNodes } from "./busy";
-import { ReportAnswerSchema, SHARED_BREAKERS, SharedStateSchema, type BreakerReport, type SharedNode, type SharedState } from "./shared-breakers";
+import { ReportAnswerSchema, SHARED_BREAKERS, SharedStateSchema, type BreakerReport, type SharedNode, type SharedState } from "./shared-breaker-schema";
 
 /** How old the copy may get before a read starts (ms). */
 export const REFRESH_MS = 1000;

@@ -5,7 +5,7 @@
  * healthy fleet costs no reports). The client leaving says nothing about a node. Called by proxy.ts.
  */
 import type { Attempt } from "./failover";
-import type { BreakerReport } from "./shared-breakers";
+import type { BreakerReport } from "./shared-breaker-schema";
 
 export function breakerReports(attempts: readonly Attempt[], shared: { suspects(node: string): boolean }): BreakerReport[] {
   const reports: BreakerReport[] = [];

@@ -8,7 +8,7 @@ import { CircuitBreakers, FAILURES_TO_OPEN, OPEN_MS } from "../../src/gateway/br
 import { SharedBreakerCache, type SharedCall } from "../../src/gateway/breaker-cache";
 import { breakerReports } from "../../src/gateway/breaker-reports";
 import { BusyNodes, MAX_BUSY_MS, retryAfterMs } from "../../src/gateway/busy";
-import { MAX_REPORTS, SHARED_BREAKERS } from "../../src/gateway/shared-breakers";
+import { MAX_REPORTS, SHARED_BREAKERS } from "../../src/gateway/shared-breaker-schema";
 
 let n = 0;
 const fresh = () => env.BREAKERS.getByName(`breakers-test-${Date.now()}-${++n}`);
