@@ -35,7 +35,9 @@ const FORWARDING =
   "The node receives the client's body byte for byte with only the top-level `model` replaced by the model's Hugging Face repo, and " +
   "its answer (JSON, or server-sent events with `stream: true`) comes back with its status and headers (less hop-by-hop ones and " +
   "Set-Cookie). The chosen model's context must hold the prompt plus max_tokens. A network error, timeout or 5xx tries the next " +
-  "candidate (at most 3 attempts). Errors are problem+json with OpenAI's `error` object too. See docs/gateway.md.";
+  "(model, node) candidate: the model's other replicas, then the alternatives (at most 3 attempts); a 429/503 with Retry-After marks " +
+  "the node busy for that long and moves on; nodes with open circuit breakers (shared across isolates) or busy are left out of the " +
+  "decision. Errors are problem+json with OpenAI's `error` object too. See docs/gateway.md.";
 
 const common = {
   method: "post" as const,
