@@ -87,9 +87,9 @@ export async function proxy(c: Context<AppEnv>, options: ProxyOptions, spec: End
     routed = routeWithExperiment({ loaded, request: route, now_ms: started, decision_id: crypto.randomUUID(), experiments: running, exclude_nodes });
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
-    // No room once the excluded nodes are left out: say when the first of them is back.
-    if (error.status === 503 && exclusions.size > 0) throw allExcluded(route.category, relevant(loaded, route, exclusions, started), Date.now());
-    throw contextRefusal(error, need, request.body);
+    // No room once the excluded nodes are left out: say when the first of those this request could use is back.
+    const left = error.status === 503 && exclusions.size > 0 ? relevant(loaded, route, exclusions, started) : null;
+    throw left ? allExcluded(route.category, left, Date.now()) : contextRefusal(error, need, request.body);
   }
   const { decision, assignment } = routed;
   if (assignment) recordAssignmentLater(c, assignment);
@@ -168,9 +168,10 @@ function withLength(body: ReadableStream<Uint8Array>, upstream: Headers, out: He
 /**
  * The excluded nodes this request would have gone to: every placement of what-if decisions made
  * without them, each leaving out the nodes found so far (replicas included; not recorded; only on
- * this error path, at most 8 decisions), or all of them when even that finds nothing.
+ * this error path, at most 8 decisions); null when none of them is excluded (then routing's own
+ * refusal stands: the fleet has no room, whatever the breakers say).
  */
-function relevant(loaded: LoadedRegistry, route: RouteRequest, exclusions: ReadonlyMap<string, Exclusion>, now_ms: number): ReadonlyMap<string, Exclusion> {
+function relevant(loaded: LoadedRegistry, route: RouteRequest, exclusions: ReadonlyMap<string, Exclusion>, now_ms: number): ReadonlyMap<string, Exclusion> | null {
   const found = new Map<string, Exclusion>();
   const seen: string[] = [];
   for (let i = 0; i < 8; i++) {
@@ -187,7 +188,7 @@ function relevant(loaded: LoadedRegistry, route: RouteRequest, exclusions: Reado
       if (exclusion) found.set(p.node, exclusion);
     }
   }
-  return found.size > 0 ? found : exclusions;
+  return found.size > 0 ? found : null;
 }
 
 function cacheContext(c: Context<AppEnv>): CacheContext {
