@@ -29,11 +29,6 @@ export class SimRouter {
     private readonly idPrefix = "sim-",
   ) {
     this.loaded = buildLoaded(registry, kernelModule);
-    const forced = process.env.SIM_OWN_WEIGHT;
-    if (forced) {
-      this.loaded.kernel.setOwnWeight(Number(forced));
-      this.loaded.share = { update: () => Number(forced) } as never;
-    }
   }
 
   /** Installs a new fleet view with RoutingContext's own code, as it does when the generation changes. */
