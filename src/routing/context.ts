@@ -18,6 +18,12 @@ import { TrafficShare } from "./traffic-share";
 export interface FleetSnapshot {
   generation: string;
   nodes: FleetNode[];
+  /**
+   * When this view was read from its store, ms since epoch, if earlier than the request that asked
+   * for it (a copy shared by another isolate): the isolate's TTL then runs from this instant, so no
+   * view is used longer than CACHE_TTL_MS after it was read.
+   */
+  read_at_ms?: number;
 }
 
 /** Where the fleet comes from (the telemetry view over KV in the worker). */
@@ -68,7 +74,7 @@ export class RoutingContext {
       const fleet = await this.options.fleetSource.snapshot(env, now_ms);
       if (loaded.fleetGeneration !== fleet.generation) setFleet(loaded, fleet);
       this.loaded = loaded;
-      this.checkedAt = now_ms;
+      this.checkedAt = Math.min(now_ms, fleet.read_at_ms ?? now_ms);
     }
     return loaded;
   }

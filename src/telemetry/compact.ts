@@ -47,8 +47,11 @@ export type Compact = z.infer<typeof CompactSchema>;
 
 const encoder = new TextEncoder();
 
-/** The metadata for a node: the full compact state, or the overflow marker when it is too big. */
-export function encodeCompact(node: FleetNode, seq: number): Compact {
+/**
+ * The metadata for a node: the full compact state, or the overflow marker when it is too big for
+ * KV's metadata (`unlimited`: always the full state, for copies that have no such limit).
+ */
+export function encodeCompact(node: FleetNode, seq: number, options: { unlimited?: boolean } = {}): Compact {
   const names = new Set(node.gpus.map((g) => g.name));
   const shared = names.size === 1 ? node.gpus[0]!.name : null;
   const full: Compact = {
@@ -69,7 +72,7 @@ export function encodeCompact(node: FleetNode, seq: number): Compact {
     // Only when known, so metadata of an older agent's node stays in the form the previous worker reads.
     ...(node.agent_version !== undefined ? { a: node.agent_version } : {}),
   };
-  if (encoder.encode(JSON.stringify(full)).length <= METADATA_MAX_BYTES) return full;
+  if (options.unlimited || encoder.encode(JSON.stringify(full)).length <= METADATA_MAX_BYTES) return full;
   return { v: 1, s: seq, t: node.taken_at_ms, x: 1 };
 }
 

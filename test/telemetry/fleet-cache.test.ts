@@ -1,0 +1,90 @@
+/**
+ * The fleet view shared by the isolates of one data center through the Cache API: an isolate uses
+ * a copy younger than half of CACHE_TTL_MS instead of listing KV, its TTL then runs from when the
+ * copy was read, and a copy that does not validate is ignored, never trusted.
+ */
+import { env } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { clearFleet, gpu, snapshot } from "../support/telemetry";
+import { SnapshotSchema } from "../../src/telemetry/snapshot";
+import { TelemetryStore } from "../../src/telemetry/store";
+import { FLEET_CACHE_KEY, KvFleetSource } from "../../src/telemetry/fleet";
+import type { Env } from "../../src/env";
+import kernelModule from "../../build/kernel.wasm";
+import { RoutingContext, type FleetSnapshot } from "../../src/routing/context";
+import { RegistryStore } from "../../src/registry/store";
+import { model, registry } from "../support/builders";
+
+const withTtl = (ms: number): Env => ({ ...env, CACHE_TTL_MS: String(ms) }) as Env;
+
+beforeEach(async () => {
+  await clearFleet(env.ROUTER_KV);
+  await caches.default.delete(FLEET_CACHE_KEY);
+});
+
+async function push(node: string, free: number): Promise<void> {
+  await new TelemetryStore(env.ROUTER_KV).write(SnapshotSchema.parse(snapshot(node, [gpu(0, free)])), new Date());
+}
+
+describe("the data center's shared fleet view", () => {
+  it("a second isolate within half the TTL gets the first one's view, with when it was read, and lists no KV", async () => {
+    await push("a", 100);
+    const t0 = Date.now();
+    const first = await new KvFleetSource().snapshot(withTtl(4000), t0);
+    expect(first.nodes.map((n) => n.id)).toEqual(["a"]);
+    expect(first.read_at_ms).toBeUndefined();
+    await push("b", 200); // in KV now, but not in the shared copy
+    const second = await new KvFleetSource().snapshot(withTtl(4000), t0 + 1500);
+    expect(second.nodes.map((n) => n.id)).toEqual(["a"]);
+    expect(second.generation).toBe(first.generation);
+    expect(second.read_at_ms).toBe(t0);
+    expect(second.nodes).toEqual(first.nodes);
+  });
+
+  it("a copy older than half the TTL is listed afresh from KV, and replaces the shared copy", async () => {
+    await push("a", 100);
+    const t0 = Date.now();
+    await new KvFleetSource().snapshot(withTtl(4000), t0);
+    await push("b", 200);
+    const later = await new KvFleetSource().snapshot(withTtl(4000), t0 + 2000);
+    expect(later.nodes.map((n) => n.id).sort()).toEqual(["a", "b"]);
+    const third = await new KvFleetSource().snapshot(withTtl(4000), t0 + 2100);
+    expect(third.read_at_ms).toBe(t0 + 2000);
+    expect(third.nodes.map((n) => n.id).sort()).toEqual(["a", "b"]);
+  });
+
+  it("a TTL under 2 s (Cache-Control counts whole seconds) always lists KV", async () => {
+    await push("a", 100);
+    const t0 = Date.now();
+    await new KvFleetSource().snapshot(withTtl(1000), t0);
+    await push("b", 200);
+    const next = await new KvFleetSource().snapshot(withTtl(1000), t0 + 1);
+    expect(next.nodes.map((n) => n.id).sort()).toEqual(["a", "b"]);
+  });
+
+  it("a shared copy that does not validate is ignored and overwritten from KV", async () => {
+    await push("a", 100);
+    const t0 = Date.now();
+    const forged = { v: 1, at: t0, generation: "g", nodes: [["evil", { v: 1, s: 1, t: t0, bogus: true }]] };
+    await caches.default.put(FLEET_CACHE_KEY, new Response(JSON.stringify(forged), { headers: { "cache-control": "max-age=60" } }));
+    const view = await new KvFleetSource().snapshot(withTtl(4000), t0 + 10);
+    expect(view.nodes.map((n) => n.id)).toEqual(["a"]);
+    expect(view.read_at_ms).toBeUndefined();
+  });
+});
+
+describe("an isolate's TTL", () => {
+  it("runs from when a shared view was read, so no view is used longer than CACHE_TTL_MS after its read", async () => {
+    await new RegistryStore(env.ROUTER_KV).replace(registry([model("m")]), new Date());
+    const asked: number[] = [];
+    const t0 = 1_000_000;
+    const context = new RoutingContext({
+      kernelModule,
+      fleetSource: { snapshot: async (_env, now_ms): Promise<FleetSnapshot> => (asked.push(now_ms), { generation: "g", nodes: [], read_at_ms: t0 - 1500 }) },
+    });
+    await context.get(withTtl(2000), t0);
+    await context.get(withTtl(2000), t0 + 400); // 1.9 s after the read: still cached
+    await context.get(withTtl(2000), t0 + 600); // 2.1 s after the read: asked again
+    expect(asked).toEqual([t0, t0 + 600]);
+  });
+});
