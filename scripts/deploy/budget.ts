@@ -49,6 +49,13 @@ export interface Fleet {
   nodes: number;
   /** Isolates that serve routing or chat requests without a pause (each refreshes every TTL and flushes metrics every second). */
   busyIsolates: number;
+  /**
+   * Data centers those isolates run in (default: one each, the case with nothing to share). The
+   * isolates of one data center share the fleet and experiments lists through the Cache API (src/colo-copy.ts):
+   * an isolate lists only when the shared copy is older than TTL/2, so a location lists at most
+   * twice per TTL however many isolates it runs, and an isolate alone still once per TTL.
+   */
+  locations?: number;
   intervalMs?: number;
   cacheTtlMs?: number;
   flushMs?: number;
@@ -64,12 +71,16 @@ export function perDay(fleet: Fleet): Operations {
   const flushes = (fleet.busyIsolates * DAY_MS) / (fleet.flushMs ?? FLUSH_INTERVAL_MS);
   // A busy isolate serving the gateway reads the shared breakers at most once per BREAKER_REFRESH_MS (src/gateway/breaker-cache.ts).
   const breakerReads = (fleet.busyIsolates * DAY_MS) / BREAKER_REFRESH_MS;
+  const locations = Math.min(fleet.busyIsolates, fleet.locations ?? fleet.busyIsolates);
+  // Upper bound per location with k isolates: min(k, 2) listings per TTL.
+  const fleetListers = Math.min(fleet.busyIsolates, 2 * locations);
+  const fleetRefreshes = (fleetListers * DAY_MS) / (fleet.cacheTtlMs ?? DEFAULT_TTL_MS);
   return {
     workerRequests: pushes * PER_PUSH.workerRequests,
     kvReads: pushes * PER_PUSH.kvReads + refreshes * PER_REFRESH.kvReads,
     kvWrites: pushes * PER_PUSH.kvWrites,
-    // One of the two lists is the fleet's, a page per 1,000 nodes.
-    kvLists: refreshes * (PER_REFRESH.kvLists - 1 + fleetPages),
+    // The fleet's list (a page per 1,000 nodes) and the experiments index's, both shared per location.
+    kvLists: fleetRefreshes * (PER_REFRESH.kvLists - 1 + fleetPages),
     doRequests: pushes * PER_PUSH.doRequests + fleet.nodes * perNode + flushes + breakerReads,
   };
 }
@@ -121,3 +132,33 @@ export const DEFAULTS = {
   agentTouchMs: AGENT_TOUCH_MS,
   nodeTtlS: NODE_TTL_S,
 } as const;
+
+/** What keeping the routing view fresh costs a month on the Paid plan (KV lists and reads only, beyond the inclusions). */
+export function viewUsdPerMonth(fleet: Fleet): number {
+  const day = perDay({ ...fleet, nodes: fleet.nodes });
+  const kinds = ["kvReads", "kvLists"] as const;
+  let usd = 0;
+  // The refresh's reads and lists alone: the pushes' reads are the fleet's, not the isolates'.
+  const pushes = perDay({ nodes: fleet.nodes, busyIsolates: 0, intervalMs: fleet.intervalMs });
+  for (const kind of kinds) usd += (Math.max(0, (day[kind] - pushes[kind]) * DAYS_PER_MONTH - PAID_INCLUDED_PER_MONTH[kind]) / 1_000_000) * PAID_USD_PER_MILLION[kind];
+  return usd;
+}
+
+/** The routing view's fleets in docs/deploy.md: 100 and 1,000 busy isolates, spread over 1 per location (nothing shared) or 10 per location. */
+export const VIEW_FLEETS: Fleet[] = [
+  { nodes: 100, busyIsolates: 100, locations: 100 },
+  { nodes: 100, busyIsolates: 100, locations: 10 },
+  { nodes: 100, busyIsolates: 1000, locations: 1000 },
+  { nodes: 100, busyIsolates: 1000, locations: 100 },
+];
+
+/** The guide's routing-view table: KV lists a day and $ a month for each of `fleets`. */
+export function viewMarkdown(fleets: Fleet[]): string {
+  const rows = fleets.map((f) => {
+    const day = perDay(f);
+    const pushes = perDay({ nodes: f.nodes, busyIsolates: 0 });
+    const perIsolate = perDay({ ...f, locations: f.busyIsolates });
+    return `| ${n(f.busyIsolates)} | ${n(f.locations ?? f.busyIsolates)} | ${n(perIsolate.kvLists)} | ${n(day.kvLists)} | ${n(day.kvReads - pushes.kvReads)} | $${viewUsdPerMonth(f).toFixed(2)} |`;
+  });
+  return ["| busy isolates | data centers | KV lists a day, each isolate listing | KV lists a day, shared per data center | KV reads a day | $ a month (lists + reads beyond the inclusions) |", "| ---: | ---: | ---: | ---: | ---: | ---: |", ...rows].join("\n");
+}

@@ -26,6 +26,8 @@ export const PER_PUSH: Operations = { workerRequests: 1, kvReads: 1, kvWrites: 1
  * One refresh of an isolate's cached view, at most once per CACHE_TTL_MS while it serves routing
  * or chat requests (src/routing/context.ts, src/experiments/running.ts): the registry pointer (a
  * read), the fleet (a list per 1,000 nodes, plus a read per node too big for KV metadata) and the
- * experiments index (a list). For a fleet of up to 1,000 nodes that fit in metadata.
+ * experiments index (a list). For a fleet of up to 1,000 nodes that fit in metadata. Each list is
+ * skipped when another isolate of the same data center made it less than TTL/2 ago
+ * (src/colo-copy.ts shares it through the Cache API): budget.ts counts lists per location.
  */
 export const PER_REFRESH: Operations = { workerRequests: 0, kvReads: 1, kvWrites: 0, kvLists: 2, doRequests: 0 };

@@ -7,13 +7,24 @@
  */
 import { describe, expect, it } from "vitest";
 import guide from "../../docs/deploy.md?raw";
-import { budgetMarkdown, DEFAULTS, FREE_PER_DAY, freeMinutes, GUIDE_FLEETS, perDay } from "../../scripts/deploy/budget";
+import { budgetMarkdown, DEFAULTS, FREE_PER_DAY, freeMinutes, GUIDE_FLEETS, perDay, VIEW_FLEETS, viewMarkdown } from "../../scripts/deploy/budget";
 
 const between = (start: string, end: string) => guide.slice(guide.indexOf(start) + start.length, guide.indexOf(end)).trim();
 
 describe("docs/deploy.md's operations per day", () => {
   it("shows the table the code's constants give", () => {
     expect(between("<!-- budget table: start -->", "<!-- budget table: end -->")).toBe(budgetMarkdown(GUIDE_FLEETS));
+  });
+
+  it("shows the routing view's cost at 100 and 1,000 isolates that the code's constants give", () => {
+    expect(between("<!-- view table: start -->", "<!-- view table: end -->")).toBe(viewMarkdown(VIEW_FLEETS));
+  });
+
+  it("counts lists per data center: at most twice per TTL there, once per TTL for an isolate alone", () => {
+    // Each listing is two lists (fleet and experiments index), 43,200 refreshes a day at a 2 s TTL.
+    expect(perDay({ nodes: 1, busyIsolates: 1 }).kvLists).toBe(2 * 43_200);
+    expect(perDay({ nodes: 1, busyIsolates: 10, locations: 1 }).kvLists).toBe(2 * 2 * 43_200);
+    expect(perDay({ nodes: 1, busyIsolates: 10 }).kvLists).toBe(10 * 2 * 43_200);
   });
 
   it("states the defaults it assumes and the Free plan verdict with the code's numbers", () => {

@@ -1,5 +1,5 @@
 /**
- * The fleet view shared by the isolates of one data center through the Cache API: an isolate uses
+ * The fleet view and experiments index shared by the isolates of one data center through the Cache API: an isolate uses
  * a copy younger than half of CACHE_TTL_MS instead of listing KV, its TTL then runs from when the
  * copy was read, and a copy that does not validate is ignored, never trusted.
  */
@@ -14,6 +14,23 @@ import kernelModule from "../../build/kernel.wasm";
 import { RoutingContext, type FleetSnapshot } from "../../src/routing/context";
 import { RegistryStore } from "../../src/registry/store";
 import { model, registry } from "../support/builders";
+import { EXPERIMENTS_CACHE_KEY, RunningExperiments } from "../../src/experiments/running";
+import { ExperimentStore } from "../../src/experiments/store";
+import { ExperimentSchema } from "../../src/experiments/schema";
+
+const experimentFixture = (id: string) => ({
+  id,
+  description: null,
+  scope: { category: "code", include_descendants: true },
+  variants: [{ name: "control", model: "a" }, { name: "treatment", model: "b" }],
+  split: [0.5, 0.5],
+  min_samples: 200,
+  significance: 0.05,
+  status: "running",
+  origin: "api",
+  created_at: new Date().toISOString(),
+  stopped_at: null,
+});
 
 const withTtl = (ms: number): Env => ({ ...env, CACHE_TTL_MS: String(ms) }) as Env;
 
@@ -65,7 +82,7 @@ describe("the data center's shared fleet view", () => {
   it("a shared copy that does not validate is ignored and overwritten from KV", async () => {
     await push("a", 100);
     const t0 = Date.now();
-    const forged = { v: 1, at: t0, generation: "g", nodes: [["evil", { v: 1, s: 1, t: t0, bogus: true }]] };
+    const forged = { at: t0, value: { generation: "g", nodes: [["evil", { v: 1, s: 1, t: t0, bogus: true }]] } };
     await caches.default.put(FLEET_CACHE_KEY, new Response(JSON.stringify(forged), { headers: { "cache-control": "max-age=60" } }));
     const view = await new KvFleetSource().snapshot(withTtl(4000), t0 + 10);
     expect(view.nodes.map((n) => n.id)).toEqual(["a"]);
@@ -86,5 +103,26 @@ describe("an isolate's TTL", () => {
     await context.get(withTtl(2000), t0 + 400); // 1.9 s after the read: still cached
     await context.get(withTtl(2000), t0 + 600); // 2.1 s after the read: asked again
     expect(asked).toEqual([t0, t0 + 600]);
+  });
+});
+
+describe("the data center's shared experiments index", () => {
+  it("a second isolate within half the TTL takes the first one's list; an isolate that just changed an experiment lists KV itself", async () => {
+    await caches.default.delete(EXPERIMENTS_CACHE_KEY);
+    const store = new ExperimentStore(env.ROUTER_KV);
+    const t0 = Date.now();
+    const first = new RunningExperiments();
+    expect((await first.get(withTtl(4000), t0)).map((e) => e.id)).not.toContain("shared-exp");
+    const experiment = ExperimentSchema.parse(experimentFixture("shared-exp"));
+    await store.put(experiment); // in KV now, not in the shared copy
+    const second = new RunningExperiments();
+    expect((await second.get(withTtl(4000), t0 + 1000)).map((e) => e.id)).not.toContain("shared-exp");
+    second.invalidate();
+    expect((await second.get(withTtl(4000), t0 + 1100)).map((e) => e.id)).toContain("shared-exp");
+    // ...and what it listed is the copy the others now take.
+    const third = new RunningExperiments();
+    expect((await third.get(withTtl(4000), t0 + 1200)).map((e) => e.id)).toContain("shared-exp");
+    await env.ROUTER_KV.delete("experiment:shared-exp");
+    await caches.default.delete(EXPERIMENTS_CACHE_KEY);
   });
 });
