@@ -44,9 +44,17 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+let parsedKeys: { raw: string | undefined; keys: readonly string[] } = { raw: undefined, keys: [] };
+
+/** CLIENT_KEYS as a list, split once per value (it is configuration: the same on every request of an isolate). */
+function clientKeys(raw: string | undefined): readonly string[] {
+  if (parsedKeys.raw !== raw) parsedKeys = { raw, keys: (raw ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "") };
+  return parsedKeys.keys;
+}
+
 /** Client calls: open unless CLIENT_KEYS is set; the admin token is accepted too. */
 export const requireClient: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const keys = (c.env.CLIENT_KEYS ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+  const keys = clientKeys(c.env.CLIENT_KEYS);
   if (keys.length === 0) return next();
   const token = bearer(c.req.header("authorization"));
   if (token === null) throw unauthorized("missing 'Authorization: Bearer <client key>'");

@@ -47,15 +47,22 @@ const isLoopbackName = (host: string): boolean => host === "localhost" || host.e
 /** The policy in force for a request to the router at `requestUrl`. */
 export function endpointPolicy(env: Pick<Env, "NODE_ENDPOINT_ALLOW">, requestUrl: string): EndpointPolicy {
   const url = new URL(requestUrl);
-  let allow: AllowEntry[] | null = null;
-  let misconfigured: string | null = null;
+  const { allow, misconfigured } = allowlist(env.NODE_ENDPOINT_ALLOW);
+  return { allow, misconfigured, routerHost: url.hostname.toLowerCase(), routerPort: portOf(url) };
+}
+
+let parsed: { raw: string | undefined; allow: AllowEntry[] | null; misconfigured: string | null } | null = null;
+
+/** NODE_ENDPOINT_ALLOW parsed once per value (configuration, the same on every request of an isolate; the gateway asks per request). */
+function allowlist(raw: string | undefined): { allow: AllowEntry[] | null; misconfigured: string | null } {
+  if (parsed !== null && parsed.raw === raw) return parsed;
   try {
-    allow = parseAllowlist(env.NODE_ENDPOINT_ALLOW);
+    parsed = { raw, allow: parseAllowlist(raw), misconfigured: null };
   } catch (error) {
     if (!(error instanceof AllowlistError)) throw error;
-    misconfigured = error.message;
+    parsed = { raw, allow: null, misconfigured: error.message };
   }
-  return { allow, misconfigured, routerHost: url.hostname.toLowerCase(), routerPort: portOf(url) };
+  return parsed;
 }
 
 function isLoopback(host: string): boolean {
