@@ -19,6 +19,7 @@ import os from "node:os";
 import { benchE2e, type E2eRow } from "./e2e";
 import { benchGateway, type GatewayRow, type SharedBreakerCost } from "./gateway";
 import { benchKernel, type KernelRow } from "./kernel";
+import { benchKernelStages, type KernelStages } from "./kernel-stages";
 import type { InProcessResult } from "./inprocess/index";
 import { table } from "./measure";
 import { benchParse } from "./telemetry";
@@ -39,6 +40,12 @@ function printKernel(rows: KernelRow[]): void {
       rows.map((r) => [r.models, r.gpus, r.wasm_us, r.reference_us, `${r.speedup}×`, r.wasm_decisions_per_s, r.wasm_memory_mib]),
     ),
   );
+}
+
+function printKernelStages(r: KernelStages): void {
+  console.log(`\nKernel stages at ${r.models} models × ${r.gpus} GPUs: µs per call (median of alternating rounds)\n`);
+  console.log(table(["stage", "WASM µs", "reference µs", "WASM speed-up"], Object.keys(r.wasm).map((k) => [k, r.wasm[k]!, r.reference[k]!, `${r.speedup[k]}×`])));
+  console.log(`\nbytes a decision must read: ${r.scan_bytes}; touching each 64-byte line once: ${r.scan_limit_us} µs; decision ÷ that: ${(r.wasm["decision"]! / r.scan_limit_us).toFixed(1)}×`);
 }
 
 function printE2e(rows: E2eRow[]): void {
@@ -101,6 +108,9 @@ async function main(): Promise<void> {
     const kernel = await benchKernel(SIZES);
     printKernel(kernel);
     result["kernel"] = kernel;
+    const stages = await benchKernelStages({ models: 1000, gpus: 1000, rounds: 5, minMs: 200 });
+    printKernelStages(stages);
+    result["kernel_stages"] = stages;
   }
   if (all || args.has("--parse")) {
     const parse = await benchParse();
