@@ -8,7 +8,8 @@
  *   npm run bench -- --parse      nvidia-smi parsing only
  *   npm run bench -- --e2e        end-to-end only
  *   npm run bench -- --size       the upload: script, modules and source map, raw and gzipped
- *   npm run bench -- --gateway    the OpenAI-compatible gateway against a pass-through worker (not in the default run)
+ *   npm run bench -- --gateway    the OpenAI-compatible gateway against a pass-through worker (not in the default run;
+ *                                 5 interleaved rounds, --rounds N for more)
  *   npm run bench -- --inprocess  the router app and baselines through fetch() in this process, with a stage breakdown
  *                                 (not in the default run; --rounds N, default 9; --only a,b to time some targets
  *                                 alone; --profile f.cpuprofile records V8's CPU profile of the timed rounds,
@@ -98,7 +99,7 @@ function printInProcess(r: InProcessResult): void {
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   if (args.has("--help")) {
-    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size | --gateway | --inprocess [--rounds N] [--only target,…] [--profile file.cpuprofile]]\n  writes bench/results/latest.json");
+    console.log("usage: npm run bench [-- --kernel | --parse | --e2e | --size | --gateway [--rounds N] | --inprocess [--rounds N] [--only target,…] [--profile file.cpuprofile]]\n  writes bench/results/latest.json");
     return;
   }
   const all = !args.has("--kernel") && !args.has("--e2e") && !args.has("--parse") && !args.has("--size") && !args.has("--gateway") && !args.has("--inprocess");
@@ -129,7 +130,8 @@ async function main(): Promise<void> {
     result["upload"] = { ...size, map_sources: undefined, map_source_count: size.map_sources.length };
   }
   if (args.has("--gateway")) {
-    const gateway = await benchGateway({ connections: [1, 32], seconds: 5, rounds: 3 });
+    const at = process.argv.indexOf("--rounds");
+    const gateway = await benchGateway({ connections: [1, 32], seconds: 5, rounds: at >= 0 ? Number(process.argv[at + 1]) : 5 });
     printGateway(gateway.rows, gateway.steps, gateway.shared);
     result["gateway"] = gateway;
   }
