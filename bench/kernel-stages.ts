@@ -4,8 +4,10 @@
  * outside the kernel, with request and fleet variants that stop at each phase, so the kernel's
  * code is timed exactly as it runs:
  *
- *   scan              constraints no model meets (max_params_b ≈ 0): every level of the walk is
- *                     scanned and every model rejected; nothing is ranked or placed
+ *   scan, all rejected constraints no model meets (max_params_b ≈ 0): every level of the walk is
+ *                     scanned and every model rejected, nothing ranked or placed; as a 422 it
+ *                     also turns every rejection into a JS object, so it bounds the refusal path
+ *                     rather than isolating the scan
  *   scan + score      the request mix on the same registry with no fleet: candidates are
  *                     filtered, scored and ranked (top-k from a heap); placement is skipped
  *   decision          the request mix on the 1k-GPU fleet, nothing recorded, no repack
@@ -72,7 +74,7 @@ export async function benchKernelStages(options: { models: number; gpus: number;
     const bare = make(kind, false);
     const repacked = make(kind, true);
     return {
-      scan: (i: number) => full.route(nothingFits[i % nothingFits.length]!),
+      "scan, all rejected": (i: number) => full.route(nothingFits[i % nothingFits.length]!),
       "scan + score": (i: number) => bare.route(mix[i % mix.length]!),
       decision: (i: number) => full.route(mix[i % mix.length]!),
       repack: (i: number) => repacked.loadFleet(views[i % 2]!),
