@@ -5,12 +5,35 @@
 // .wrangler/state across restarts; this removes that directory and the demo fleet's logs. It
 // keeps .dev.vars (your secrets) and the kernel build. A running router would keep serving from
 // memory and write the old state back, so reset refuses while one answers on the port.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** What reset removes, relative to the repository root. */
 export const STATE_DIRS = [join(".wrangler", "state"), join(".wrangler", "demo-fleet")];
+
+/**
+ * Where `npm start` notes the port of each router it runs from this checkout (one empty file per
+ * port, removed when it exits), so that reset also finds a router started with --port N. Outside
+ * STATE_DIRS: reset never removes it.
+ */
+export const RUNNING_DIR = join(".wrangler", "running");
+
+/** Notes that a router of this checkout serves `port`; returns the function that forgets it. */
+export function noteRunning(port, root = process.cwd()) {
+  const dir = resolve(root, RUNNING_DIR);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, String(port));
+  writeFileSync(file, "");
+  return () => rmSync(file, { force: true });
+}
+
+/** The port asked for (8787 by default) and every port npm start noted for this checkout. */
+function portsToCheck(root, port) {
+  const dir = resolve(root, RUNNING_DIR);
+  const noted = existsSync(dir) ? readdirSync(dir).map(Number).filter((n) => Number.isInteger(n) && n > 0 && n < 65536) : [];
+  return [...new Set([port, ...noted])];
+}
 
 /** True when something answers GET /healthz on 127.0.0.1:port (a router started by npm start). */
 export async function routerRunning(port) {
@@ -25,11 +48,14 @@ export async function routerRunning(port) {
 
 /**
  * Removes STATE_DIRS under `root`. Returns { removed: [paths], refused: reason | null }; refuses
- * (removing nothing) while a router answers on `port`.
+ * (removing nothing) while a router answers on `port` or on any port `npm start` noted
+ * in RUNNING_DIR.
  */
 export async function resetState({ root = process.cwd(), port = 8787 } = {}) {
-  if (await routerRunning(port)) {
-    return { removed: [], refused: `a router is running on 127.0.0.1:${port}; stop it first (Ctrl-C where npm start runs), then reset` };
+  for (const candidate of portsToCheck(root, port)) {
+    if (await routerRunning(candidate)) {
+      return { removed: [], refused: `a router is running on 127.0.0.1:${candidate}; stop it first (Ctrl-C where npm start runs), then reset` };
+    }
   }
   const removed = [];
   for (const dir of STATE_DIRS) {
@@ -52,7 +78,8 @@ const USAGE = `Usage: npm run reset [-- --port N]
 
 Forgets the local router's stored state (.wrangler/state: registry versions, experiments, nodes,
 metrics) and the demo fleet's logs, so the next \`npm start\` begins as on a fresh clone. Keeps
-.dev.vars. Refuses while a router answers on 127.0.0.1:PORT (default 8787); stop it first.
+.dev.vars. Refuses while a router answers on 127.0.0.1:PORT (default 8787) or on any port a
+running \`npm start\` of this checkout uses; stop it first.
 \`npm start -- --fresh\` does the same before starting.
 `;
 

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { demoAgentKeys, startDemoFleet } from "./demo-fleet.js";
-import { describeReset, resetState } from "./reset.js";
+import { describeReset, noteRunning, resetState } from "./reset.js";
 
 const args = process.argv.slice(2);
 const demoAt = args.indexOf("--no-demo-fleet");
@@ -49,6 +49,7 @@ const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLAR
 const child = spawn(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "dev", ...args], { stdio: "inherit", env });
 const ipAt = args.indexOf("--ip");
 const stopFleet = demo?.key ? startDemoFleet(`http://${args[ipAt + 1]}:${port}`, demo.key) : () => Promise.resolve();
+const forgetRunning = noteRunning(port);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     stopFleet();
@@ -56,6 +57,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 child.on("exit", (code) => {
+  forgetRunning();
   stopFleet();
   process.exit(code ?? 0);
 });

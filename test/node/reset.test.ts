@@ -68,6 +68,26 @@ describe("npm run reset", () => {
     }
   });
 
+  it("refuses while a router started by npm start -- --port N answers, though reset was not told N", async () => {
+    const dir = scratch();
+    const router = createServer((_, response) => response.end('{"ok":true}'));
+    await new Promise<void>((resolve) => router.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = router.address() as AddressInfo;
+      // What scripts/start.js notes while its router runs (noteRunning).
+      mkdirSync(join(dir, ".wrangler/running"), { recursive: true });
+      writeFileSync(join(dir, ".wrangler/running", String(port)), "");
+      const refused = await reset(dir, "--port", String(await freePort()));
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(`a router is running on 127.0.0.1:${port}`);
+      expect(existsSync(join(dir, ".wrangler/state/v3/kv/ROUTER_KV/blob"))).toBe(true);
+    } finally {
+      await new Promise((resolve) => router.close(resolve));
+    }
+    // Once it stopped, its leftover note does not block a reset.
+    expect((await reset(dir, "--port", String(await freePort()))).code).toBe(0);
+  });
+
   it("documents itself and rejects what it does not know", async () => {
     const dir = scratch();
     expect((await reset(dir, "--help")).out).toContain("npm start -- --fresh");
