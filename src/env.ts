@@ -5,6 +5,7 @@
 import type { ExperimentObject } from "./experiments/object";
 import type { BreakerObject } from "./gateway/shared-breakers";
 import type { MetricsObject } from "./operator/metrics/object";
+import type { RegistryObject } from "./registry/object";
 import type { AgentObject } from "./telemetry/agent-object";
 import type { NodeObject } from "./telemetry/node-object";
 
@@ -14,6 +15,8 @@ export interface Env {
   EXPERIMENTS: DurableObjectNamespace<ExperimentObject>;
   /** The one metrics Durable Object ("global"): counters that outlive isolates, recent decisions (src/operator/metrics/object.ts). */
   METRICS: DurableObjectNamespace<MetricsObject>;
+  /** The registry's single writer (one object, "global"): versions, compare-and-swap, history (src/registry/object.ts). */
+  REGISTRY: DurableObjectNamespace<RegistryObject>;
   /** One Durable Object per node, named by the node: the single writer of its ownership, sequence and KV key (src/telemetry/node-object.ts). */
   NODES: DurableObjectNamespace<NodeObject>;
   /** One Durable Object per agent, named by the agent id: the nodes it holds, for MAX_NODES_PER_AGENT (src/telemetry/agent-object.ts). */

@@ -16,3 +16,4 @@ export { MetricsObject } from "./operator/metrics/object";
 export { NodeObject } from "./telemetry/node-object";
 export { AgentObject } from "./telemetry/agent-object";
 export { BreakerObject } from "./gateway/shared-breakers";
+export { RegistryObject } from "./registry/object";

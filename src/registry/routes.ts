@@ -1,4 +1,8 @@
-/** GET/PUT /v1/registry and GET /v1/categories. PUT validates with the same code as the `validate` CLI. */
+/**
+ * GET/PUT /v1/registry, GET /v1/registry/versions and GET /v1/categories. PUT validates with the
+ * same code as the `validate` CLI, then hands the document to the registry's single writer
+ * (object.ts), which numbers it and compares `version`.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireClient } from "../auth";
 import { badRequest, conflict } from "../errors";
@@ -8,12 +12,12 @@ import type { RunningExperiments } from "../experiments/running";
 import { ExperimentSchema } from "../experiments/schema";
 import type { RoutingContext } from "../routing/context";
 import { createRouter, jsonBody } from "../validate";
-import { CategorySchema, RegistrySchema } from "./schema";
-import { RegistryStore } from "./store";
+import { ReplaceOutcomeSchema, VersionEntrySchema } from "./object";
+import { CategorySchema, RegistrySchema, type Registry } from "./schema";
 import { validateRegistry } from "./validation";
 
 /** Registries of 10,000+ models are several MiB; KV takes values up to 25 MiB. */
-const MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
+export const MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
 
 const RegistryInputSchema = RegistrySchema.extend({
   version: z.number().int().min(1).optional().openapi({
@@ -61,6 +65,19 @@ const putRegistry = createRoute({
   },
 });
 
+const getVersions = createRoute({
+  method: "get",
+  path: "/v1/registry/versions",
+  tags: ["registry"],
+  summary: "Every version PUT /v1/registry stored, newest first: each successful PUT is one entry",
+  middleware: [requireClient] as const,
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "At most this many, newest first (default 100)" }) }) },
+  responses: {
+    200: jsonResponse("The history", z.object({ current: z.number().int(), versions: z.array(VersionEntrySchema) }).openapi("RegistryVersions")),
+    ...pickProblems(400, 401),
+  },
+});
+
 const getCategories = createRoute({
   method: "get",
   path: "/v1/categories",
@@ -70,7 +87,12 @@ const getCategories = createRoute({
   responses: { 200: jsonResponse("Categories", CategoriesSchema), ...pickProblems(401) },
 });
 
+/** The one registry writer's name. */
+const WRITER = "global";
+
 export function registryRoutes(context: RoutingContext, running?: RunningExperiments) {
+  /** The newest version this isolate installed from its own PUTs. */
+  let installed = 0;
   return createRouter()
     .openapi(getRegistry, async (c) => {
       const { registry } = await context.get(c.env, Date.now());
@@ -81,21 +103,27 @@ export function registryRoutes(context: RoutingContext, running?: RunningExperim
       const categories = registry.categories.map((cat) => ({ ...cat, benchmarks: taxonomy.relevantBenchmarks(cat.id) }));
       return c.json({ version: registry.version, categories }, 200);
     })
+    .openapi(getVersions, async (c) => {
+      const history = await c.env.REGISTRY.getByName(WRITER).versions(c.req.valid("query").limit);
+      return c.json({ current: history.current, versions: history.versions.map((v) => VersionEntrySchema.parse(v)) }, 200);
+    })
     .openapi(putRegistry, async (c) => {
-      const body = c.req.valid("json");
-      const store = new RegistryStore(c.env.ROUTER_KV);
-      const current = await store.currentVersion();
-      if (body.version !== undefined && body.version !== current) {
-        throw conflict(`the registry is at version ${current}, the edit was based on ${body.version}`, [
-          { path: "version", message: `expected ${current}` },
-        ]);
-      }
-      const result = validateRegistry({ ...body, version: current });
+      const { version: basedOn, ...body } = c.req.valid("json");
+      // Versions are the writer's to assign: the document is validated as it will be stored, whatever number it gets.
+      const result = validateRegistry({ ...body, version: 1 });
       if (!result.registry) throw badRequest("the registry is invalid; nothing was stored", result.errors);
-      const previous = await registryBefore(context, c.env, current);
       const now = new Date();
-      const stored = await store.replace(result.registry, now);
-      context.install(stored);
+      const outcome = ReplaceOutcomeSchema.parse(await c.env.REGISTRY.getByName(WRITER).replace(result.registry, basedOn ?? null, now.toISOString()));
+      if (outcome.status === "conflict") {
+        throw conflict(`the registry is at version ${outcome.current}, the edit was based on ${basedOn}`, [{ path: "version", message: `expected ${outcome.current}` }]);
+      }
+      const stored: Registry = { ...result.registry, version: outcome.version, updated_at: outcome.updated_at };
+      // Concurrent PUTs can finish in any order: never install an older version over a newer one.
+      if (stored.version > installed) {
+        installed = stored.version;
+        context.install(stored);
+      }
+      const previous = await registryBefore(context, c.env, outcome.replaced);
       const canary = await startCanaries({ env: c.env, previous, next: stored, requested: c.req.valid("query").canary !== "false", now, running });
       return c.json(
         {

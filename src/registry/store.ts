@@ -4,8 +4,9 @@
  * a reader sees either the old or the new document, never half of one. Until the first PUT the
  * bundled demo registry is version 1.
  *
- * Concurrent PUTs are last-writer-wins (KV has no compare-and-swap); the optional `version` in the
- * body turns a stale write into a 409 in the common case.
+ * Only the registry's single writer (object.ts) writes here: it assigns versions and compares the
+ * `version` an edit was based on, so concurrent PUTs never share or skip a version. KV is the read
+ * path and never a compare-and-swap.
  */
 import { z } from "@hono/zod-openapi";
 import demoRegistry from "./demo-registry.json";
@@ -47,13 +48,15 @@ export class RegistryStore {
     return this.load(await this.currentVersion());
   }
 
-  /** Stores `doc` as the next version and makes it live; returns the stored document. */
-  async replace(doc: Registry, now: Date): Promise<Registry> {
-    const next = (await this.currentVersion()) + 1;
-    const stored: Registry = { ...doc, version: next, updated_at: now.toISOString() };
-    await this.kv.put(versionKey(next), JSON.stringify(stored));
-    await this.kv.put(POINTER_KEY, JSON.stringify({ version: next, updated_at: stored.updated_at }));
-    return stored;
+  /**
+   * Writes `doc` under its own version, then points at it (never the other way round), and returns
+   * the JSON stored. Called only by RegistryObject, which numbers the versions.
+   */
+  async store(doc: Registry): Promise<string> {
+    const json = JSON.stringify(doc);
+    await this.kv.put(versionKey(doc.version), json);
+    await this.kv.put(POINTER_KEY, JSON.stringify({ version: doc.version, updated_at: doc.updated_at }));
+    return json;
   }
 
   private async pointer(): Promise<z.infer<typeof PointerSchema> | null> {

@@ -1,5 +1,5 @@
 /** Small helpers for calling the worker through the real runtime (SELF) in tests. */
-import { SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 
 export const ADMIN = { authorization: "Bearer test-admin-token" };
@@ -41,8 +41,12 @@ export async function expectProblem(response: Response, status: number): Promise
   return body;
 }
 
-/** KV persists across the tests of a file in this pool; tests that depend on its content start from empty. */
+/**
+ * KV persists across the tests of a file in this pool; tests that depend on its content start from
+ * empty. The registry's single writer forgets its versions too, so the next PUT is version 2 again.
+ */
 export async function clearKv(kv: KVNamespace): Promise<void> {
+  await runInDurableObject(env.REGISTRY.getByName("global"), (_object, state) => state.storage.deleteAll());
   let cursor: string | undefined;
   do {
     const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
