@@ -73,7 +73,9 @@ export class RegistryObject extends DurableObject<Env> {
 
   /** Every version this object wrote, newest first, and the current one. */
   async versions(limit: number): Promise<{ current: number; versions: VersionEntry[] }> {
+    // current() first: it creates the table, which a fresh object does not have yet.
+    const current = await this.current();
     const rows = this.ctx.storage.sql.exec<VersionEntry>("SELECT version, updated_at, based_on, models, categories, sha256 FROM versions ORDER BY version DESC LIMIT ?", limit).toArray();
-    return { current: await this.current(), versions: rows.map((row) => VersionEntrySchema.parse({ ...row })) };
+    return { current, versions: rows.map((row) => VersionEntrySchema.parse({ ...row })) };
   }
 }

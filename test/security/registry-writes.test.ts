@@ -34,6 +34,14 @@ async function sha256(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+describe("the history", () => {
+  it("before any PUT: at the demo registry's version 1, no entries", async () => {
+    const response = await SELF.fetch("http://router/v1/registry/versions");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ current: 1, versions: [] });
+  });
+});
+
 describe("concurrent PUTs without version", () => {
   it("10 at once: 10 distinct, dense versions, each holding its own document, all in the history", async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `writer-${i}`);
