@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireClient } from "../auth";
+import type { Env } from "../env";
 import { badRequest, conflict, notFound } from "../errors";
 import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
@@ -26,6 +27,14 @@ import { ExperimentStore } from "./store";
 
 const IdParam = z.object({ id: ExperimentIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 const unknownExperiment = (id: string) => notFound(`no experiment '${id}'`, [{ path: "id", message: "unknown experiment" }]);
+
+/**
+ * 404 for an id the KV index does not list, before any Durable Object is touched: reaching an
+ * object creates its database, so a flood of unknown ids would otherwise leave one each behind.
+ */
+async function requireListed(env: Env, id: string): Promise<void> {
+  if ((await new ExperimentStore(env.ROUTER_KV).tryGet(id)) === null) throw unknownExperiment(id);
+}
 
 const create = createRoute({
   method: "post",
@@ -94,6 +103,7 @@ export function experimentRoutes(context: RoutingContext, running: RunningExperi
     })
     .openapi(report, async (c) => {
       const { id } = c.req.valid("param");
+      await requireListed(c.env, id);
       const snapshot = await new ExperimentObjects(c.env.EXPERIMENTS).snapshot(id);
       if (!snapshot) throw unknownExperiment(id);
       return c.json(buildReport(snapshot), 200);
@@ -105,6 +115,7 @@ export function experimentRoutes(context: RoutingContext, running: RunningExperi
     .openapi(events, async (c) => {
       const { id } = c.req.valid("param");
       const event = c.req.valid("json");
+      await requireListed(c.env, id);
       const outcome = await new ExperimentObjects(c.env.EXPERIMENTS).recordEvent(id, event, Date.now());
       switch (outcome.status) {
         case "not_found":

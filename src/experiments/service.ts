@@ -73,6 +73,10 @@ export async function createExperiment(options: CreateOptions): Promise<Experime
 
 /** Stops an experiment (idempotent: a stopped one is returned as it is); 404 when unknown. */
 export async function stopExperiment(options: { env: Env; id: string; now: Date; running?: RunningExperiments }): Promise<Experiment> {
+  // Unknown ids end here, before an object (and its database) would be created for them.
+  if ((await new ExperimentStore(options.env.ROUTER_KV).tryGet(options.id)) === null) {
+    throw notFound(`no experiment '${options.id}'`, [{ path: "id", message: "unknown experiment" }]);
+  }
   const stopped = await new ExperimentObjects(options.env.EXPERIMENTS).stop(options.id, options.now);
   if (!stopped) throw notFound(`no experiment '${options.id}'`, [{ path: "id", message: "unknown experiment" }]);
   await new ExperimentStore(options.env.ROUTER_KV).put(stopped);
