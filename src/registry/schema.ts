@@ -18,7 +18,7 @@ export const BenchmarkResultSchema = z
     name: z.string().min(1).max(64).openapi({ description: "Canonical benchmark name from the catalog" }),
     score: z.number().min(0).max(100).openapi({ description: "Percentage points, 0–100" }),
     setting: z.string().max(300).openapi({ description: "Shots, CoT, pass@1 … as the source states it" }),
-    source: z.url().max(500).openapi({ description: "Where the number was read" }),
+    source: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).max(500).openapi({ description: "Where the number was read (http or https)" }),
     source_note: z.string().max(500).optional().openapi({ description: "Commit, file or table within the source" }),
   })
   .openapi("BenchmarkResult");
