@@ -14,8 +14,14 @@ export interface FamilySamples {
   samples: readonly Series[];
 }
 
-const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-const escapeLabel = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+/**
+ * The text format escapes only backslash, line feed and (in label values) the double quote; it has
+ * no escape for other control characters, and a raw carriage return splits a line for some readers,
+ * so those become U+FFFD rather than passing through.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g;
+const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(CONTROL, "\uFFFD");
+const escapeLabel = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"').replace(CONTROL, "\uFFFD");
 
 /** A sample value as Prometheus writes it (Go's ParseFloat reads JS number strings; infinities are spelled out). */
 export function formatValue(value: number): string {
