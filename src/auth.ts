@@ -2,7 +2,7 @@
  * Bearer-token checks for admin and client calls. Tokens are compared in constant time: both
  * sides are hashed to SHA-256 first, so neither length nor content leaks through timing.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { Problem, unauthorized } from "./errors";
 
@@ -50,6 +50,17 @@ let parsedKeys: { raw: string | undefined; keys: readonly string[] } = { raw: un
 function clientKeys(raw: string | undefined): readonly string[] {
   if (parsedKeys.raw !== raw) parsedKeys = { raw, keys: (raw ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "") };
   return parsedKeys.keys;
+}
+
+/** Whether CLIENT_KEYS is set, so every client call carried a key (requireClient checked it). */
+export function clientKeysConfigured(env: AppEnv["Bindings"]): boolean {
+  return clientKeys(env.CLIENT_KEYS).length > 0;
+}
+
+/** Whether the request carries `Authorization: Bearer <ADMIN_TOKEN>` (constant-time). */
+export async function isAdmin(c: Context<AppEnv>): Promise<boolean> {
+  const token = bearer(c.req.header("authorization"));
+  return token !== null && Boolean(c.env.ADMIN_TOKEN) && (await timingSafeEqual(token, c.env.ADMIN_TOKEN!));
 }
 
 /** Client calls: open unless CLIENT_KEYS is set; the admin token is accepted too. */

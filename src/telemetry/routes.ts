@@ -5,7 +5,7 @@
  * the node's Durable Object, which decides ownership and sequence and writes the node's KV key.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin, requireClient } from "../auth";
+import { clientKeysConfigured, isAdmin, requireAdmin, requireClient } from "../auth";
 import { badRequest } from "../errors";
 import { pickProblems, jsonResponse } from "../problem-schema";
 import type { RoutingContext } from "../routing/context";
@@ -55,6 +55,8 @@ const getFleet = createRoute({
   path: "/v1/fleet",
   tags: ["telemetry"],
   summary: "Nodes and GPUs with health, free memory, age and stale flag",
+  description:
+    "Node endpoints (internal URLs) are shown to the admin token, and to client keys when CLIENT_KEYS is set; to anyone else they are null and `endpoints_hidden` is true.",
   middleware: [requireClient] as const,
   responses: { 200: jsonResponse("The fleet routing sees", FleetViewSchema), ...pickProblems(401) },
 });
@@ -125,6 +127,9 @@ export function telemetryRoutes(context: RoutingContext) {
     .openapi(getFleet, async (c) => {
       const now = Date.now();
       const loaded = await context.get(c.env, now);
-      return c.json(buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, registryModels: loaded.registry.models, now_ms: now }), 200);
+      const view = buildFleetView({ nodes: loaded.fleet, config: loaded.registry.config, registryVersion: loaded.registry.version, registryModels: loaded.registry.models, now_ms: now });
+      // requireClient let the caller in; with CLIENT_KEYS set that took a key. Without it, only the admin sees internal URLs.
+      if (clientKeysConfigured(c.env) || (await isAdmin(c))) return c.json(view, 200);
+      return c.json({ ...view, endpoints_hidden: true, nodes: view.nodes.map((n) => ({ ...n, endpoint: null })) }, 200);
     });
 }

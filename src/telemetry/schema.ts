@@ -91,6 +91,9 @@ export const FleetViewSchema = z
       placeable_gpus: z.number().int(),
       largest_free_mb: z.number().nullable().openapi({ description: "Most free memory on one placeable GPU" }),
     }),
+    endpoints_hidden: z.boolean().optional().openapi({
+      description: "true: each node's endpoint is null here because the caller is neither the admin nor a configured client key's holder (docs/security.md)",
+    }),
     nodes: z.array(FleetNodeViewSchema),
   })
   .openapi("FleetView");

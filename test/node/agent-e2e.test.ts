@@ -21,6 +21,8 @@ const DEMO_KEYS = readFileSync(join(REPO_ROOT, ".dev.vars.example"), "utf8").mat
 const AGENT = "demo-agent";
 const KEY = (JSON.parse(DEMO_KEYS) as Record<string, string[]>)[AGENT]![0]!;
 const H200 = "GPU-2f250b0d-4f72-60e2-86e8-f494ff34e761";
+// /v1/fleet shows node endpoints only to the admin (CLIENT_KEYS unset here): docs/security.md.
+const ADMIN_TOKEN = "agent-e2e-admin-token";
 
 let router: DevServer | null = null;
 let base = "";
@@ -30,7 +32,7 @@ beforeAll(async () => {
   if (!existsSync(join(REPO_ROOT, "build/kernel.wasm"))) await exec("npm", ["run", "--silent", "build:kernel"], { cwd: REPO_ROOT, timeout: 120_000 });
   // A fresh persistence directory: no node from an earlier run or from `npm start`.
   persist = mkdtempSync(join(tmpdir(), "agent-e2e-"));
-  router = await startWrangler("wrangler.toml", ["--persist-to", persist, "--var", `AGENT_KEYS:${DEMO_KEYS}`]);
+  router = await startWrangler("wrangler.toml", ["--persist-to", persist, "--var", `AGENT_KEYS:${DEMO_KEYS}`, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`]);
   base = router.url;
 }, 150_000);
 
@@ -52,7 +54,7 @@ describe("agent → wrangler dev → fleet → route", () => {
 
     // The isolate caches the fleet for up to CACHE_TTL_MS (2 s): poll, do not sleep.
     const node = await eventually(async () => {
-      const view = (await (await fetch(`${base}/v1/fleet`)).json()) as FleetView;
+      const view = (await (await fetch(`${base}/v1/fleet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as FleetView;
       return view.nodes.find((n) => n.node === "e2e-h200") ?? null;
     }, 20_000, "the node in /v1/fleet");
     expect(node).toMatchObject({ endpoint: "http://127.0.0.1:8000", stale: false, models: ["qwen2.5-7b-instruct"] });

@@ -6,7 +6,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { expectProblem, postJson } from "../support/http";
+import { ADMIN, expectProblem, postJson } from "../support/http";
 import { clearFleet, gpu, pushOk, snapshot } from "../support/telemetry";
 import { prng } from "../support/synthetic";
 import { DEMO_REGISTRY } from "../../src/registry/store";
@@ -21,7 +21,8 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString(
 beforeEach(() => clearFleet(env.ROUTER_KV));
 
 async function fleet(): Promise<FleetView> {
-  const response = await SELF.fetch("http://router/v1/fleet");
+  // As the admin: node endpoints are shown only to it when CLIENT_KEYS is unset (test/security/disclosure.test.ts).
+  const response = await SELF.fetch("http://router/v1/fleet", { headers: ADMIN });
   expect(response.status).toBe(200);
   return (await response.json()) as FleetView;
 }
