@@ -5,6 +5,7 @@
 import type { ExperimentObject } from "./experiments/object";
 import type { BreakerObject } from "./gateway/shared-breakers";
 import type { MetricsObject } from "./operator/metrics/object";
+import type { SessionObject } from "./operator/session-object";
 import type { RegistryObject } from "./registry/object";
 import type { AgentObject } from "./telemetry/agent-object";
 import type { NodeObject } from "./telemetry/node-object";
@@ -17,6 +18,8 @@ export interface Env {
   METRICS: DurableObjectNamespace<MetricsObject>;
   /** The registry's single writer (one object, "global"): versions, compare-and-swap, history (src/registry/object.ts). */
   REGISTRY: DurableObjectNamespace<RegistryObject>;
+  /** Logged-out dashboard sessions (one object, "global"): POST /logout revokes here, GET / checks (src/operator/session-object.ts). */
+  SESSIONS: DurableObjectNamespace<SessionObject>;
   /** One Durable Object per node, named by the node: the single writer of its ownership, sequence and KV key (src/telemetry/node-object.ts). */
   NODES: DurableObjectNamespace<NodeObject>;
   /** One Durable Object per agent, named by the agent id: the nodes it holds, for MAX_NODES_PER_AGENT (src/telemetry/agent-object.ts). */

@@ -17,3 +17,4 @@ export { NodeObject } from "./telemetry/node-object";
 export { AgentObject } from "./telemetry/agent-object";
 export { BreakerObject } from "./gateway/shared-breakers";
 export { RegistryObject } from "./registry/object";
+export { SessionObject } from "./operator/session-object";

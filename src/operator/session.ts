@@ -2,7 +2,8 @@
  * Dashboard sessions: the cookie holds `v1.<expires_ms>.<nonce>.<hmac>`, signed with a key derived
  * from ADMIN_TOKEN, never the token itself. Rotating ADMIN_TOKEN therefore ends every session.
  * The signature is compared in constant time (timingSafeEqual); a cookie that is malformed,
- * tampered with or expired is simply not a session. Called by dashboard/auth.ts; `now` and the
+ * tampered with or expired is simply not a session; one logged out is listed by session-object.ts.
+ * Called by dashboard/access.ts and routes.tsx; `now` and the
  * nonce are arguments, so this module reads no clock and draws no random numbers.
  */
 import { timingSafeEqual } from "../auth";
@@ -45,13 +46,27 @@ export async function issueSession(options: IssueOptions): Promise<string> {
   return `${payload}.${await hmacHex(await sessionKey(options.adminToken), payload)}`;
 }
 
-/** Whether `value` is a session this admin token signed that has not expired at `now_ms`. */
-export async function verifySession(value: string | undefined, options: { adminToken: string; now_ms: number }): Promise<boolean> {
+/** What a verified session cookie says: its nonce (its identity, for revocation) and expiry (Unix ms). */
+export interface SessionClaims {
+  nonce: string;
+  expires_ms: number;
+}
+
+/**
+ * The claims of `value` when it is a session this admin token signed that has not expired at
+ * `now_ms`, else null. Whether it was logged out is the caller's second question (session-object.ts).
+ */
+export async function sessionClaims(value: string | undefined, options: { adminToken: string; now_ms: number }): Promise<SessionClaims | null> {
   const match = /^(v1\.(\d{1,16})\.([0-9a-f]{16,64}))\.([0-9a-f]{64})$/.exec(value ?? "");
-  if (!match) return false;
-  const [, payload, expires, , signature] = match;
+  if (!match) return null;
+  const [, payload, expires, nonce, signature] = match;
   const expected = await hmacHex(await sessionKey(options.adminToken), payload!);
   // Signature first, in constant time; the expiry is only trusted once it is known to be ours.
-  if (!(await timingSafeEqual(signature!, expected))) return false;
-  return Number(expires) > options.now_ms;
+  if (!(await timingSafeEqual(signature!, expected))) return null;
+  return Number(expires) > options.now_ms ? { nonce: nonce!, expires_ms: Number(expires) } : null;
+}
+
+/** Whether `value` is a session this admin token signed that has not expired at `now_ms` (revocation not considered). */
+export async function verifySession(value: string | undefined, options: { adminToken: string; now_ms: number }): Promise<boolean> {
+  return (await sessionClaims(value, options)) !== null;
 }

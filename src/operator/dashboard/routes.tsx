@@ -1,12 +1,13 @@
 /**
  * GET / (the dashboard, or the login form with 401), POST /login (admin token in a form →
- * signed session cookie, HttpOnly, SameSite=Strict, Secure over https) and POST /logout. The
+ * signed session cookie, HttpOnly, SameSite=Strict, Secure over https) and POST /logout (revokes
+ * the session server-side). Both posts refuse other origins (session-origin.ts). The
  * token travels only in a POST body, never in a URL, and is compared in constant time.
  * Mounted by src/app.ts; documented in /openapi.json like every other route.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "../../auth";
 import { limitBody } from "../../body-limit";
 import type { AppEnv } from "../../env";
@@ -14,8 +15,9 @@ import { pickProblems } from "../../problem-schema";
 import type { RoutingContext } from "../../routing/context";
 import { createRouter } from "../../validate";
 import type { MetricsRecorder } from "../metrics/recorder";
-import { issueSession, SESSION_COOKIE, SESSION_TTL_S } from "../session";
-import { dashboardViewer } from "./access";
+import { issueSession, sessionClaims, SESSION_COOKIE, SESSION_TTL_S } from "../session";
+import { crossOriginResponse, requireSameOrigin } from "../session-origin";
+import { dashboardViewer, sessionRevocations } from "./access";
 import { loadDashboard, TopModels } from "./data";
 import { DashboardPage, LoginPage } from "./page";
 import { CONTENT_SECURITY_POLICY } from "./style";
@@ -39,7 +41,7 @@ const login = createRoute({
   path: "/login",
   tags: ["operator"],
   summary: "Log in to the dashboard with the admin token (HTML form)",
-  middleware: [limitBody(MAX_LOGIN_BYTES)] as const,
+  middleware: [requireSameOrigin, limitBody(MAX_LOGIN_BYTES)] as const,
   request: {
     body: {
       required: true,
@@ -49,6 +51,7 @@ const login = createRoute({
   responses: {
     303: redirect("Logged in: a signed session cookie is set, back to the dashboard"),
     401: html("Wrong token: the login form again"),
+    403: crossOriginResponse,
     ...pickProblems(400, 413),
   },
 });
@@ -57,8 +60,9 @@ const logout = createRoute({
   method: "post",
   path: "/logout",
   tags: ["operator"],
-  summary: "End the dashboard session",
-  responses: { 303: redirect("The session cookie is cleared, back to the dashboard") },
+  summary: "End the dashboard session: the cookie is cleared and the session revoked on the server, so a copy of it no longer opens the dashboard",
+  middleware: [requireSameOrigin] as const,
+  responses: { 303: redirect("The session cookie is cleared, back to the dashboard"), 403: crossOriginResponse },
 });
 
 function pageHeaders(c: Context<AppEnv>): void {
@@ -94,7 +98,12 @@ export function dashboardRoutes(context: RoutingContext, recorder: MetricsRecord
       setCookie(c, SESSION_COOKIE, session, { ...cookieOptions(c), maxAge: SESSION_TTL_S });
       return c.redirect("/", 303);
     })
-    .openapi(logout, (c) => {
+    .openapi(logout, async (c) => {
+      const adminToken = c.env.ADMIN_TOKEN;
+      const now = Date.now();
+      // Only a session we signed is revoked, so a forged cookie writes nothing.
+      const claims = adminToken ? await sessionClaims(getCookie(c, SESSION_COOKIE), { adminToken, now_ms: now }) : null;
+      if (claims !== null) await sessionRevocations(c.env).revoke(claims.nonce, claims.expires_ms, now);
       deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
       return c.redirect("/", 303);
     });
