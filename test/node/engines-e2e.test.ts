@@ -91,7 +91,8 @@ function pushEngineNode(node: string, url: string, capture: string): Promise<Pus
 }
 
 async function fleet(): Promise<FleetView> {
-  const response = await fetch(`${router!.url}/v1/fleet`);
+  // As the admin: /v1/fleet names node endpoints only to it when CLIENT_KEYS is unset (docs/security.md).
+  const response = await fetch(`${router!.url}/v1/fleet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(response.status).toBe(200);
   return (await response.json()) as FleetView;
 }
