@@ -83,6 +83,16 @@ describe("cross-origin form posts", () => {
     expect(response.headers.get("set-cookie")).toBeNull();
   });
 
+  it("Sec-Fetch-Site: same-origin decides over Origin: null (a page under a no-referrer policy)", async () => {
+    const response = await SELF.fetch(`${ROUTER}/login`, {
+      method: "POST",
+      headers: { ...FORM, origin: "null", "sec-fetch-site": "same-origin" },
+      body: "token=test-admin-token",
+      redirect: "manual",
+    });
+    expect(response.status).toBe(303);
+  });
+
   it("a post with neither header (curl, not a browser page) is let through", async () => {
     const response = await SELF.fetch(`${ROUTER}/login`, { method: "POST", headers: FORM, body: "token=test-admin-token", redirect: "manual" });
     expect(response.status).toBe(303);

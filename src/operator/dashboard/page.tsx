@@ -27,7 +27,8 @@ function Shell(props: { title: string; children: Child; script?: boolean }) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        {/* same-origin, not no-referrer: other sites (benchmark sources) still get no referrer, and the page's own form posts carry its Origin, which /login and /logout check (under no-referrer a browser sends "Origin: null"). */}
+        <meta name="referrer" content="same-origin" />
         {/* An inline icon: without one the browser asks for /favicon.ico and logs a 404. */}
         <link rel="icon" href={FAVICON} />
         <title>{props.title}</title>
