@@ -85,7 +85,7 @@ describe("npm run deploy refuses what is not filled in", () => {
     delete env["routes"];
     const problems = checkEnvironment(config, "production").findings.map((f) => `${f.path}: ${f.problem}`);
     expect(problems).toEqual([
-      "env.production.durable_objects.bindings: no BREAKERS binding (class BreakerObject): Durable Object bindings are not inherited",
+      "env.production.durable_objects.bindings: no SESSIONS binding (class SessionObject): Durable Object bindings are not inherited",
       "env.production.routes: no route or custom domain, and workers_dev is off: the worker would not be reachable",
       "env.production.vars.ADMIN_TOKEN: ADMIN_TOKEN is a secret: [vars] are committed in plain text; use npx wrangler secret put ADMIN_TOKEN --env production",
       "env.production.vars.GATEWAY_DEFAULT_CATEGORY: placeholder value '<your category>'",
