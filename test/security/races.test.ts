@@ -4,8 +4,11 @@
  * one wins and KV names it. Fifty pushes of one node in random order at once: KV ends at the
  * highest sequence number and every one of them replayed is refused. Through the real worker.
  *
- * `npm test` runs a few dozen trials; `SECURITY_TRIALS=1000 npx vitest run --project workers
- * test/security/races.test.ts` runs the full measurement (docs/security.md has its result).
+ * `npm test` runs 40 and 3 trials (SECURITY_TRIALS=n runs n of each). The 1,000-trial measurement
+ * is `npx tsx bench/security-races.ts` against wrangler dev (docs/security.md has its result): this
+ * pool cannot hold thousands of Durable Objects in one run, since @cloudflare/vitest-pool-workers
+ * wraps an object class's prototype in one more Proxy per instance, and at about 1,000 instances
+ * the chain overflows the stack (RangeError) while each new instance gets slower.
  */
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,7 +80,7 @@ describe(`${PUSHES} pushes of one node in random order at once`, () => {
       // Four trials per batch slot: 50 concurrent pushes each is already plenty of concurrency.
       for (let t = batch * 4; t < Math.min(SEQ_TRIALS, batch * 4 + 4); t++) {
         const node = `race-seq-${RUN}-${t}`;
-        const base = Date.now() * 1000 === 0 ? 0 : Date.now();
+        const base = Date.now();
         const bodies = shuffled(Array.from({ length: PUSHES }, (_, k) => snapshot(node, [gpu(0, 1000 + k)], { agent_id: "race-a", seq: base + k + 1 })), t);
         await Promise.all(bodies.map(async (body) => (await push(body, { agent: "race-a", key: "race-a-agent-key-0001" })).body?.cancel()));
         const stored = await store().read(node);
