@@ -92,7 +92,8 @@ describe("the data center's shared fleet view", () => {
 
 describe("an isolate's TTL", () => {
   it("runs from when a shared view was read, so no view is used longer than CACHE_TTL_MS after its read", async () => {
-    await new RegistryStore(env.ROUTER_KV).replace(registry([model("m")]), new Date());
+    // Straight into KV (RegistryStore.store; PUT /v1/registry numbers versions through RegistryObject): only a stored registry matters here.
+    await new RegistryStore(env.ROUTER_KV).store({ ...registry([model("m")]), version: 2, updated_at: new Date().toISOString() });
     const asked: number[] = [];
     const t0 = 1_000_000;
     const context = new RoutingContext({
