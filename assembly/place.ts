@@ -286,7 +286,11 @@ function loadCandidates(need: f64, stale: bool, strict: bool, now: f64, staleAft
   const gpus = header(H_GPUS);
   if (!passKnown) {
     passMaxFree = -Infinity;
-    for (let g = 0; g < gpus; g++) {
+    // In free-memory order (most first): effective free never exceeds reported free, so once a
+    // GPU's reported free is no more than the best effective free found, none after it can beat it.
+    for (let i = 0; i < gpus; i++) {
+      const g = getI32(H_GPU_SORTED, i);
+      if (getF64(H_GPU_FREE, g) <= passMaxFree) break;
       if (loadable(g, passStale, passStrict, now, staleAfter) && effectiveFree(g) > passMaxFree) passMaxFree = effectiveFree(g);
     }
     passKnown = true;
