@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     if (races !== "sequence") {
       console.log(`owner race: ${TRIALS} trials in ${ownerSeconds.toFixed(0)} s: ${owner.wrongOwners} wrong owners, ${owner.notOneWinner} trials without exactly one winner, ${owner.inconclusive} inconclusive (a connection dropped); status pairs ${JSON.stringify(owner.statuses)}`);
     }
-    const sequence = { backwards: 0, replaysAccepted: 0, inconclusive: 0, statuses: {} as Record<number, number>, replayStatuses: {} as Record<number, number> };
+    const sequence = { backwards: 0, replaysAccepted: 0, inconclusive: 0, noneAccepted: 0, statuses: {} as Record<number, number>, replayStatuses: {} as Record<number, number> };
     const seqSeconds = races === "owner" ? 0 : await run("sequence race", async (t) => {
       const node = `seq-${tag}-${t}`;
       const base = Date.now();
@@ -143,6 +143,13 @@ async function main(): Promise<void> {
       // A push refused for another reason (503: the node's object was busy) was never stored, so
       // the stored snapshot must be the accepted one with the highest sequence number.
       const accepted = bodies.filter((_, k) => statuses[k] === 202);
+      if (accepted.length === 0) {
+        // Every push was refused (503: the node's object stayed busy): nothing may be stored.
+        sequence.noneAccepted++;
+        if ((await storedFree(node)) !== null) sequence.backwards++;
+        await forget(node);
+        return;
+      }
       const highest = Math.max(...accepted.map((b) => (JSON.parse(b) as { seq: number }).seq));
       if ((await storedFree(node)) !== 1000 + (highest - base - 1)) sequence.backwards++;
       // Replaying an accepted push (another one than the highest where there is one).
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
       }
       await forget(node);
     });
-    if (races !== "owner") console.log(`sequence race: ${TRIALS} trials of ${PUSHES} pushes in ${seqSeconds.toFixed(0)} s: ${sequence.backwards} backwards, ${sequence.replaysAccepted} replays accepted, ${sequence.inconclusive} inconclusive; push statuses ${JSON.stringify(sequence.statuses)}, replay statuses ${JSON.stringify(sequence.replayStatuses)}`);
+    if (races !== "owner") console.log(`sequence race: ${TRIALS} trials of ${PUSHES} pushes in ${seqSeconds.toFixed(0)} s: ${sequence.backwards} backwards, ${sequence.replaysAccepted} replays accepted, ${sequence.inconclusive} inconclusive, ${sequence.noneAccepted} with every push refused as busy (nothing stored); push statuses ${JSON.stringify(sequence.statuses)}, replay statuses ${JSON.stringify(sequence.replayStatuses)}`);
     if (owner.wrongOwners + owner.notOneWinner + sequence.backwards + sequence.replaysAccepted > 0) process.exitCode = 1;
   } finally {
     await router.stop();
