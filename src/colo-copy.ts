@@ -28,10 +28,11 @@ export function coloCache(ttlMs: number): Cache | null {
 
 /** The copy under `key` when it is younger than `maxAgeMs` at `now_ms` and `schema` accepts its value; null otherwise. */
 export async function readColoCopy<T>(cache: Cache, key: string, schema: z.ZodType<T>, now_ms: number, maxAgeMs: number): Promise<ColoCopy<T> | null> {
-  const response = await cache.match(key);
-  if (!response) return null;
   let raw: unknown;
   try {
+    // The copy only saves a KV read: a cache that fails or holds garbage means reading KV, never an error.
+    const response = await cache.match(key);
+    if (!response) return null;
     raw = await response.json();
   } catch {
     return null;
@@ -43,9 +44,16 @@ export async function readColoCopy<T>(cache: Cache, key: string, schema: z.ZodTy
   return parsed.success ? { at, value: parsed.data } : null;
 }
 
-/** Stores `value` read at `now_ms` under `key` for `maxAgeMs` (rounded down to whole seconds, at least 1). */
+/**
+ * Stores `value` read at `now_ms` under `key` for `maxAgeMs` (rounded down to whole seconds, at
+ * least 1). A failed put is logged and otherwise ignored: the caller already has its value.
+ */
 export async function writeColoCopy(cache: Cache, key: string, value: unknown, now_ms: number, maxAgeMs: number): Promise<void> {
   const body = JSON.stringify({ at: now_ms, value });
   const maxAge = Math.max(1, Math.floor(maxAgeMs / 1000));
-  await cache.put(key, new Response(body, { headers: { "content-type": "application/json", "cache-control": `max-age=${maxAge}` } }));
+  try {
+    await cache.put(key, new Response(body, { headers: { "content-type": "application/json", "cache-control": `max-age=${maxAge}` } }));
+  } catch (error) {
+    console.error(`colo copy: could not store ${key}; isolates here read KV themselves until one can:`, error);
+  }
 }

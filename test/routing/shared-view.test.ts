@@ -17,6 +17,8 @@ import { model, registry } from "../support/builders";
 import { EXPERIMENTS_CACHE_KEY, RunningExperiments } from "../../src/experiments/running";
 import { ExperimentStore } from "../../src/experiments/store";
 import { ExperimentSchema } from "../../src/experiments/schema";
+import { readColoCopy, writeColoCopy } from "../../src/colo-copy";
+import { captureConsole } from "../support/console";
 
 const experimentFixture = (id: string) => ({
   id,
@@ -125,5 +127,16 @@ describe("the data center's shared experiments index", () => {
     expect((await third.get(withTtl(4000), t0 + 1200)).map((e) => e.id)).toContain("shared-exp");
     await env.ROUTER_KV.delete("experiment:shared-exp");
     await caches.default.delete(EXPERIMENTS_CACHE_KEY);
+  });
+});
+
+describe("a data-center cache that fails", () => {
+  const failing = { match: async () => Promise.reject(new Error("cache down")), put: async () => Promise.reject(new Error("cache full")) } as unknown as Cache;
+
+  it("is read as no copy (KV is read instead) and a failed store is logged, never thrown", async () => {
+    expect(await readColoCopy(failing, "https://x.internal/", ExperimentSchema, Date.now(), 1000)).toBeNull();
+    const stored = await captureConsole(() => writeColoCopy(failing, "https://x.internal/", { a: 1 }, Date.now(), 2000));
+    expect(stored.logged).toHaveLength(1);
+    expect(stored.logged[0]).toMatch(/^colo copy: could not store https:\/\/x\.internal\/; isolates here read KV themselves until one can:/);
   });
 });
