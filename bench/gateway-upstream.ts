@@ -4,15 +4,9 @@
  * usage), as fast as node:http can. Usage: tsx bench/gateway-upstream.ts <port>; prints "ready".
  */
 import { createServer } from "node:http";
+import { STAND_IN_ANSWER } from "./stand-in-answer";
 
-const ANSWER = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1_790_000_000,
-  model: "bench",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello from the bench stand-in" }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
-});
+const ANSWER = STAND_IN_ANSWER;
 
 const port = Number(process.argv[2]);
 createServer((request, response) => {

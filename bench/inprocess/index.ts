@@ -21,6 +21,7 @@ import { benchSnapshots } from "../fleet";
 import { BenchExecutionContext, installWorkerdGlobals, memoryEnv } from "./bindings";
 import { profiled } from "./profiler";
 import { compareTimed, type Timing } from "./timing";
+import { STAND_IN_ANSWER } from "../stand-in-answer";
 
 export interface InProcessResult {
   /** µs per request (CPU and wall), median of the rounds. */
@@ -35,14 +36,7 @@ export interface InProcessResult {
 /** The origin of the in-process stand-in upstream; loopback, which the endpoint policy allows while the router is reached on loopback. */
 export const UPSTREAM = "http://127.0.0.1:9";
 const ROUTER = "http://127.0.0.1:8787";
-const ANSWER = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1_790_000_000,
-  model: "bench",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello from the bench stand-in" }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
-});
+const ANSWER = STAND_IN_ANSWER;
 const ANSWER_HEADERS = { "content-type": "application/json", "content-length": String(Buffer.byteLength(ANSWER)) };
 
 export const ROUTE_BODIES = {

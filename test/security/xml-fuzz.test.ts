@@ -13,21 +13,13 @@ import { FIXTURES } from "../fixtures/nvidia-smi";
 import { push } from "../support/telemetry";
 import { Problem } from "../../src/errors";
 import { snapshotFromText } from "../../src/telemetry/ingest";
+import { prng } from "../support/synthetic";
 
 const DOCUMENTS = 10_000;
 const THROUGH_WORKER = 150;
 
 /** A small deterministic PRNG (mulberry32): the same seed, the same documents. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 const XML_FIXTURES = Object.entries(FIXTURES).filter(([name]) => name.endsWith(".xml")).map(([, text]) => text);
 const SMALL = XML_FIXTURES.filter((t) => t.length < 30_000);
