@@ -24,15 +24,10 @@
 // before any lenient pass, which trusts the snapshot alone: a lower-ranked model with spare
 // capacity is preferred to queueing behind a saturated better one.
 import {
-  H_GPUS, H_GPU_NODE, H_GPU_FREE, H_GPU_TEMP, H_GPU_UTIL, H_GPU_HEALTHY, H_GPU_SORTED, H_GPU_RANK,
-  H_NODE_TAKEN_AT, H_MODEL_ENG_OFF, H_MODEL_ENG_IDX, H_GPU_SENT, H_GPU_RESERVED, H_GPU_MARK,
-  H_MODEL_LOADS, H_GPU_TOTAL, H_GPU_LOADER, H_LOADS_NEXT, H_ENG_NODE, H_ENG_FLAGS, H_ENG_LOAD, H_ENG_SENT,
-  H_ENG_GPU_OFF, H_ENG_GPU_IDX, HEADER_BASE, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE, LOADS_RING,
-  C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN,
-  C_SAT_WAITING, C_SAT_KV, C_OWN_WEIGHT, ENG_KNOWN, ENG_ON_DEMAND, ENG_STRIDE, EL_RUNNING, EL_WAITING,
-  EL_KV, EL_CAPACITY, EL_READ_AT, H_NODE_FLAGS, NODE_EXCLUDED, R_USE_EXCLUDE,
+  H_GPUS, H_GPU_NODE, H_GPU_FREE, H_GPU_TEMP, H_GPU_UTIL, H_GPU_HEALTHY, H_GPU_SORTED, H_GPU_RANK, H_NODE_TAKEN_AT, H_MODEL_ENG_OFF, H_MODEL_ENG_IDX, H_GPU_SENT, H_GPU_RESERVED, H_GPU_MARK, H_MODEL_LOADS, H_GPU_TOTAL, H_GPU_LOADER, H_LOADS_NEXT, H_ENG_NODE, H_ENG_GPU_OFF, H_ENG_GPU_IDX, CANDIDATES_BASE, CANDIDATE_LIMIT, LOADS_BASE, LOADS_RING, C_MAX_TEMPERATURE, C_MAX_UTILIZATION, C_REQUEST_LOAD, C_PLACEMENT_CHOICES, C_THERMAL_MARGIN, EL_READ_AT, H_NODE_FLAGS, NODE_EXCLUDED, R_USE_EXCLUDE,
 } from "./layout";
 import { header, config, request, getI32, setI32, getF64, setF64, getU8 } from "./memory";
+import { engLoad, known, loadFactor, saturated } from "./replica-load";
 
 /** Set by findGpu: whether the GPU it returned is a serving candidate (no load needed), and its engine. */
 export let foundServing: bool = false;
@@ -89,49 +84,8 @@ export function initFleet(): void {
   store<i32>(CANDIDATES_BASE + (count << 3) + 4, e);
 }
 
-@inline function engLoad(e: i32, slot: i32): f64 {
-  return load<f64>(header(H_ENG_LOAD) + ((e * ENG_STRIDE + slot) << 3));
-}
-
-@inline function known(e: i32): bool {
-  return e >= 0 && (getI32(H_ENG_FLAGS, e) & ENG_KNOWN) != 0;
-}
-
 @inline function nodeFresh(node: i32, now: f64, staleAfter: f64): bool {
   return now - getF64(H_NODE_TAKEN_AT, node) < staleAfter;
-}
-
-/** Requests the engine runs now: running, else what its KV-cache usage implies, else none. */
-@inline function busy(e: i32): f64 {
-  const running = engLoad(e, EL_RUNNING);
-  if (!isNaN(running)) return running;
-  const kv = engLoad(e, EL_KV);
-  return isNaN(kv) ? 0 : kv * engLoad(e, EL_CAPACITY);
-}
-
-@inline function ownLoad(e: i32): f64 {
-  return <f64>getI32(H_ENG_SENT, e) * config(C_OWN_WEIGHT);
-}
-
-@inline function waitingOf(e: i32): f64 {
-  const waiting = engLoad(e, EL_WAITING);
-  return isNaN(waiting) ? 0 : waiting;
-}
-
-/** Requests in the engine, own placements since its snapshot included, per unit of batch capacity. */
-export function loadFactor(e: i32): f64 {
-  return (busy(e) + waitingOf(e) + ownLoad(e)) / engLoad(e, EL_CAPACITY);
-}
-
-/** Saturated: the predicted queue or KV-cache usage reaches the registry's thresholds. */
-export function saturated(e: i32): bool {
-  const capacity = engLoad(e, EL_CAPACITY);
-  const inBatch = busy(e) + ownLoad(e);
-  const queue = waitingOf(e) + Math.max(0, inBatch - capacity);
-  let kv = inBatch / capacity;
-  const reported = engLoad(e, EL_KV);
-  if (reported > kv) kv = reported;
-  return queue >= config(C_SAT_WAITING) || kv >= config(C_SAT_KV);
 }
 
 @inline function excluded(node: i32): bool {
@@ -328,22 +282,4 @@ export function findGpu(model: i32, memory: f64, headroom: f64, stale: bool, str
   }
   foundEngine = candidateEngine(i);
   return candidateGpu(i);
-}
-
-/** Counts a chosen placement against its GPU and engine until that node's next snapshot. */
-export function recordPlacement(g: i32, e: i32, model: i32, memory: f64, serving: bool): void {
-  setI32(H_GPU_SENT, g, getI32(H_GPU_SENT, g) + 1);
-  if (e >= 0) setI32(H_ENG_SENT, e, getI32(H_ENG_SENT, e) + 1);
-  if (serving) return;
-  setF64(H_GPU_RESERVED, g, getF64(H_GPU_RESERVED, g) + memory);
-  const loads = header(H_LOADS_NEXT);
-  const slot = LOADS_BASE + ((loads % LOADS_RING) << 3);
-  if (loads >= LOADS_RING) {
-    const overwritten = load<i32>(slot + 4);
-    setI32(H_MODEL_LOADS, overwritten, getI32(H_MODEL_LOADS, overwritten) - 1);
-  }
-  setI32(H_MODEL_LOADS, model, getI32(H_MODEL_LOADS, model) + 1);
-  store<i32>(slot, g);
-  store<i32>(slot + 4, model);
-  store<i32>(HEADER_BASE + (H_LOADS_NEXT << 2), loads + 1);
 }

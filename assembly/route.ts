@@ -16,7 +16,8 @@ import {
 } from "./layout";
 import { header, request, setOut, getI32, setI32, getF64, setF64, getU8 } from "./memory";
 import { heapify, heapEmpty, heapPop } from "./rank";
-import { findGpu, foundEngine, foundServing, recordPlacement, startPass } from "./place";
+import { findGpu, foundEngine, foundServing, startPass } from "./place";
+import { recordPlacement } from "./ledger";
 
 let stamp: i32 = 0;
 let rejected: i32 = 0;
